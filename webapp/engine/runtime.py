@@ -1,0 +1,168 @@
+"""The runtime facade: the only place that starts, loads, steps and saves SpiffWorkflow workflows.
+
+Services see plain values (``ReadyTask``, ISO strings, datetimes); the SpiffWorkflow object stays inside a
+``LoadedWorkflow``. Every call that may read the time runs under ``engine_time(clock)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from webapp.domain.clock import Clock
+from webapp.domain.errors import ProcessError, TaskNotReady
+from webapp.engine.catalogue import build_specs
+from webapp.engine.clock import engine_time
+from webapp.engine.scripting import make_script_engine
+
+_TIMER_EVENTS = {"DurationTimerEventDefinition", "TimeDateEventDefinition", "CycleTimerEventDefinition"}
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    """A human task waiting for a person, as the projections need it."""
+
+    task_id: str
+    bpmn_id: str
+    name: str
+    lane: str | None
+    form: str | None
+    ui_form: str | None
+    instructions: str
+    due_in: str | None
+    due_rule: str
+    due_from: str | None
+    data: Mapping[str, Any]
+
+
+class LoadedWorkflow:
+    """A workflow in memory for the length of one unit of work; never cached across requests."""
+
+    def __init__(self, workflow: BpmnWorkflow) -> None:
+        self._wf = workflow
+
+
+class WorkflowRuntime:
+    def __init__(self) -> None:
+        self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        self._script_engine = make_script_engine()
+        self._specs: dict[str, tuple[Any, dict[str, Any]]] = {}
+
+    def _specs_for(self, sha256: str, process_id: str, bpmn: Mapping[str, str], dmn: Mapping[str, str]) -> Any:
+        # Parsing a diagram takes milliseconds; a deployed version never changes, so its sha is a safe key.
+        if sha256 not in self._specs:
+            self._specs[sha256] = build_specs(process_id, bpmn, dmn)
+        return self._specs[sha256]
+
+    def start(
+        self,
+        bundle_sha: str,
+        process_id: str,
+        bpmn: Mapping[str, str],
+        dmn: Mapping[str, str],
+        clock: Clock,
+        data: Mapping[str, Any] | None = None,
+    ) -> LoadedWorkflow:
+        spec, subprocess_specs = self._specs_for(bundle_sha, process_id, bpmn, dmn)
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self._script_engine)
+        if data:
+            workflow.get_tasks(state=TaskState.READY)[0].data.update(data)
+        loaded = LoadedWorkflow(workflow)
+        self._step(loaded, clock)
+        return loaded
+
+    def load(self, serialized: str) -> LoadedWorkflow:
+        workflow = self._serializer.deserialize_json(serialized)
+        workflow.script_engine = self._script_engine  # the engine is not serialized
+        return LoadedWorkflow(workflow)
+
+    def dump(self, loaded: LoadedWorkflow) -> str:
+        return str(self._serializer.serialize_json(loaded._wf))
+
+    def ready_tasks(self, loaded: LoadedWorkflow) -> list[ReadyTask]:
+        return [_ready_task(t) for t in loaded._wf.get_tasks(state=TaskState.READY, manual=True)]
+
+    def task_data(self, loaded: LoadedWorkflow, task_id: str) -> dict[str, Any]:
+        return dict(self._task(loaded, task_id).data)
+
+    def complete_task(self, loaded: LoadedWorkflow, task_id: str, data: Mapping[str, Any], clock: Clock) -> None:
+        task = self._task(loaded, task_id)
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady(f"De taak staat niet meer open (status {TaskState.get_name(task.state)}).")
+        if hasattr(task.task_spec, "add_data_from_form"):
+            task.task_spec.add_data_from_form(task, dict(data))
+        else:
+            task.data.update(data)
+        with engine_time(clock):
+            try:
+                task.run()
+            except SpiffWorkflowException as error:
+                raise _process_error(error) from None
+        self._step(loaded, clock)
+
+    def fire_due_timers(self, loaded: LoadedWorkflow, clock: Clock) -> None:
+        self._step(loaded, clock)
+
+    def _step(self, loaded: LoadedWorkflow, clock: Clock) -> None:
+        with engine_time(clock):
+            try:
+                loaded._wf.refresh_timers()
+                loaded._wf.do_engine_steps()
+            except SpiffWorkflowException as error:
+                raise _process_error(error) from None
+
+    def next_due(self, loaded: LoadedWorkflow) -> datetime | None:
+        due = [
+            TimerEventDefinition.get_datetime(event.value)
+            for event in loaded._wf.waiting_events()
+            if event.event_type in _TIMER_EVENTS and isinstance(event.value, str)
+        ]
+        return min(due, default=None)
+
+    def is_completed(self, loaded: LoadedWorkflow) -> bool:
+        return bool(loaded._wf.is_completed())
+
+    def final_data(self, loaded: LoadedWorkflow) -> dict[str, Any]:
+        return dict(loaded._wf.data)
+
+    def _task(self, loaded: LoadedWorkflow, task_id: str) -> Any:
+        try:
+            return loaded._wf.get_task_from_id(UUID(task_id))
+        except (TaskNotFoundException, ValueError):
+            raise TaskNotReady("Deze taak bestaat niet meer in de procedure.") from None
+
+
+def _ready_task(task: Any) -> ReadyTask:
+    spec = task.task_spec
+    extensions = getattr(spec, "extensions", None) or {}
+    properties = extensions.get("properties", {})
+    return ReadyTask(
+        task_id=str(task.id),
+        bpmn_id=spec.bpmn_id,
+        name=spec.bpmn_name or spec.bpmn_id,
+        lane=spec.lane,
+        form=properties.get("formJsonSchemaFilename"),
+        ui_form=properties.get("formUiSchemaFilename"),
+        instructions=(extensions.get("instructionsForEndUser") or spec.documentation or "").strip(),
+        due_in=properties.get("dueIn"),
+        due_rule=properties.get("dueRule", "calendar"),
+        due_from=properties.get("dueFrom"),
+        data=task.data,
+    )
+
+
+def _process_error(error: SpiffWorkflowException) -> ProcessError:
+    task = getattr(error, "task", None)
+    element = getattr(getattr(task, "task_spec", None), "bpmn_id", None) or "?"
+    notes = "; ".join(getattr(error, "notes", []) or [])
+    return ProcessError(f"Fout in stap '{element}' van de procedure: {error}{' (' + notes + ')' if notes else ''}")

@@ -1,0 +1,141 @@
+"""The deploy-time checks SpiffWorkflow's parser skips (SPIFFWORKFLOW_NOTES.md section 1).
+
+Each check looks at parsed task specs and returns problems in Dutch, pinned on the element id.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+
+from webapp.domain.deadlines import DueRule, parse_period
+from webapp.domain.roles import role_for_lane
+from webapp.engine.forms import check_form_schema
+from webapp.engine.scripting import HELPERS, SAFE_BUILTINS
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    element: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f" [{self.element}]" if self.element else ""
+        return f"{self.file}{where}: {self.message}"
+
+
+def check_spec(file: str, spec: Any, forms: Mapping[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    for task_spec in spec.task_specs.values():
+        element = getattr(task_spec, "bpmn_id", None)
+        if not element:  # SpiffWorkflow's own Start/End/Root specs
+            continue
+        for message in _check_task_spec(task_spec, forms):
+            problems.append(Problem(file, element, message))
+    return problems
+
+
+def _check_task_spec(task_spec: Any, forms: Mapping[str, Any]) -> Iterator[str]:
+    for label, source, mode in _code_of(task_spec):
+        error = _syntax_error(source, mode)
+        if error:
+            yield f"{label} is geen geldige Python: {error}"
+    event_definition = getattr(task_spec, "event_definition", None)
+    if isinstance(event_definition, TimerEventDefinition):
+        yield from _check_timer(event_definition)
+    if isinstance(task_spec, UserTask) or getattr(task_spec, "manual", False):
+        if role_for_lane(task_spec.lane) is None:
+            yield f"de baan (lane) '{task_spec.lane}' hoort bij geen bekende rol"
+        yield from _check_task_properties(task_spec, forms)
+
+
+def _code_of(task_spec: Any) -> Iterator[tuple[str, str, str]]:
+    if getattr(task_spec, "script", None):
+        yield "het script", task_spec.script, "exec"
+    for attr, label in (("prescript", "het prescript"), ("postscript", "het postscript")):
+        if getattr(task_spec, attr, None):
+            yield label, getattr(task_spec, attr), "exec"
+    for condition, target in getattr(task_spec, "cond_task_specs", ()):
+        if condition is not None:  # the default flow has none
+            yield f"de voorwaarde naar '{target}'", condition.args[0], "eval"
+
+
+def _syntax_error(source: str, mode: str) -> str | None:
+    try:
+        ast.parse(source, mode=mode)
+    except SyntaxError as error:
+        return f"{error.msg} (regel {error.lineno})"
+    return None
+
+
+def _check_timer(definition: TimerEventDefinition) -> Iterator[str]:
+    expression = (definition.expression or "").strip()
+    error = _syntax_error(expression, "eval")
+    if error:
+        yield (
+            f"de timer-expressie {expression!r} is geen geldige expressie ({error}); "
+            'zet een vaste waarde tussen aanhalingstekens, bijvoorbeeld "PT72H"'
+        )
+        return
+    tree = ast.parse(expression, mode="eval").body
+    if isinstance(tree, ast.Constant):
+        yield from _check_timer_constant(definition, tree.value)
+        return
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = node.func.id if isinstance(node.func, ast.Name) else None
+            if name not in HELPERS and name not in SAFE_BUILTINS:
+                yield f"de timer-expressie roept een onbekende functie aan: {ast.unparse(node.func)}"
+
+
+def _check_timer_constant(definition: TimerEventDefinition, value: object) -> Iterator[str]:
+    if not isinstance(value, str):
+        yield f"de timer-waarde {value!r} is geen ISO 8601-tekst"
+        return
+    try:
+        if isinstance(definition, DurationTimerEventDefinition):
+            TimerEventDefinition.parse_iso_duration(value)
+        elif isinstance(definition, CycleTimerEventDefinition):
+            TimerEventDefinition.parse_iso_recurring_interval(value)
+        elif isinstance(definition, TimeDateEventDefinition):
+            _check_absolute(value)
+    except Exception as error:  # SpiffWorkflow raises bare Exception for bad durations
+        yield f"de timer-waarde {value!r} is geen geldige ISO 8601-waarde ({error})"
+
+
+def _check_absolute(value: str) -> None:
+    instant = datetime.fromisoformat(value)
+    if instant.tzinfo is None:
+        # SpiffWorkflow would read a naive time in the server's zone with a fixed offset: wrong in summer.
+        raise ValueError("geef een tijdzone mee, bijvoorbeeld 2027-01-01T09:00:00+01:00")
+
+
+def _check_task_properties(task_spec: Any, forms: Mapping[str, Any]) -> Iterator[str]:
+    properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+    for key in ("formJsonSchemaFilename", "formUiSchemaFilename"):
+        filename = properties.get(key)
+        if not filename:
+            continue
+        if filename not in forms:
+            yield f"het formulier '{filename}' bestaat niet in forms/"
+        elif key == "formJsonSchemaFilename":
+            for issue in check_form_schema(forms[filename]):
+                yield f"formulier '{filename}': {issue}"
+    if properties.get("dueIn"):
+        try:
+            parse_period(properties["dueIn"])
+            DueRule(properties.get("dueRule", DueRule.CALENDAR))
+        except ValueError as error:
+            yield f"de termijn (dueIn/dueRule) is ongeldig: {error}"

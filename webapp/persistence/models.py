@@ -1,0 +1,173 @@
+"""The tables of DESIGN.md section 3 that the foundation needs, as typed SQLAlchemy 2 models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from webapp.persistence.types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # gemeente | ketenpartner
+
+
+class User(Base):
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", lazy="selectin")
+
+
+class Membership(Base):
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("user_id", "organisation_id", "role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    role: Mapped[str] = mapped_column(String(40))
+    user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class ProcessDefinition(Base):
+    """One deployed version of a process, with everything it needs to run (its bundle)."""
+
+    __tablename__ = "process_definition"
+    __table_args__ = (
+        UniqueConstraint("process_id", "version"),
+        Index("ix_definition_active", "process_id", "active"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    bpmn: Mapped[dict[str, Any]]  # filename -> XML text
+    dmn: Mapped[dict[str, Any]]
+    forms: Mapped[dict[str, Any]]  # form filename -> JSON Schema snapshot
+    start_role: Mapped[str] = mapped_column(String(40))
+    deployed_at: Mapped[datetime]
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class ProcessInstance(Base):
+    __tablename__ = "process_instance"
+    __table_args__ = (Index("ix_instance_org_status", "organisation_id", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    case_reference: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))
+    serialization: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1)
+    next_due_at: Mapped[datetime | None]
+    started_at: Mapped[datetime]
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    ended_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
+
+    # Optimistic locking: every UPDATE checks and bumps the version, so a stale writer fails loudly.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class HumanTask(Base):
+    __tablename__ = "human_task"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "spiff_task_id"),
+        Index("ix_task_inbox", "state", "organisation_id", "role", "due_at"),
+        Index("ix_task_assignee", "state", "assignee_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    spiff_task_id: Mapped[str] = mapped_column(String(36))
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(40))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    state: Mapped[str] = mapped_column(String(20))  # open | completed | cancelled
+    form: Mapped[str | None] = mapped_column(String(200))
+    ui_form: Mapped[str | None] = mapped_column(String(200))
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    due_at: Mapped[datetime | None]
+    due_rule: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    instance: Mapped[ProcessInstance] = relationship(lazy="joined", innerjoin=True)
+
+
+class Job(Base):
+    """A timer (or later a message) to run for an instance at due_at, claimed by a worker with a lease."""
+
+    __tablename__ = "job"
+    __table_args__ = (UniqueConstraint("kind", "instance_id"), Index("ix_job_due", "due_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    due_at: Mapped[datetime]
+    locked_by: Mapped[str | None] = mapped_column(String(100))
+    locked_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Outbox(Base):
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class AuditEvent(Base):
+    """Append-only and hash-chained (domain.audit.chain_hash); never updated, never deleted."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_instance", "process_instance_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(30))
+    result: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None]
+    actor_org_id: Mapped[int | None]
+    actor_role: Mapped[str | None] = mapped_column(String(40))
+    origin: Mapped[str | None] = mapped_column(String(100))
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(60))
+    client_key: Mapped[str | None] = mapped_column(String(64))
+    process_instance_id: Mapped[int | None]
+    task_id: Mapped[int | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """One row holding the newest chain hash; locking it serialises appends to the chain."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,150 @@
+"""Use cases on process instances: what I may start, starting one, and an instance's page."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from webapp.domain import access
+from webapp.domain.access import Actor, TaskAccess
+from webapp.domain.audit import Action
+from webapp.domain.errors import AccessDenied, NotFound
+from webapp.domain.roles import Role
+from webapp.persistence.models import (
+    AuditEvent,
+    HumanTask,
+    Organisation,
+    ProcessDefinition,
+    ProcessInstance,
+    User,
+)
+from webapp.services.context import Origin, ServiceContext, audit, audit_denial
+from webapp.services.projections import sync_instance
+from webapp.services.task_queries import to_views
+from webapp.services.views import HistoryLine, InstanceView, StartableProcess, StartResult
+
+
+def _active_definitions(session: Session) -> list[ProcessDefinition]:
+    query = select(ProcessDefinition).where(ProcessDefinition.active.is_(True)).order_by(ProcessDefinition.name)
+    return list(session.execute(query).scalars())
+
+
+def list_startable(ctx: ServiceContext, actor: Actor) -> list[StartableProcess]:
+    with ctx.db.read() as session:
+        orgs = dict(session.execute(select(Organisation.id, Organisation.name)).tuples().all())
+        result = []
+        for definition in _active_definitions(session):
+            allowed = sorted(actor.organisations_with(Role(definition.start_role)), key=lambda o: orgs.get(o, ""))
+            if allowed:
+                choices = [(org_id, orgs[org_id]) for org_id in allowed]
+                result.append(StartableProcess(definition.process_id, definition.name, definition.version, choices))
+        return result
+
+
+def new_case_reference() -> str:
+    # Random, not sequential: a reference in a URL or a letter must not reveal how many cases exist.
+    return "KF-" + secrets.token_hex(4).upper()
+
+
+def start_process(
+    ctx: ServiceContext, actor: Actor, process_id: str, organisation_id: int, origin: Origin | None = None
+) -> StartResult:
+    with ctx.db.write() as session:
+        definition = session.execute(
+            select(ProcessDefinition).where(
+                ProcessDefinition.process_id == process_id, ProcessDefinition.active.is_(True)
+            )
+        ).scalar_one_or_none()
+        if definition is None:
+            raise NotFound("Deze procedure bestaat niet of is niet uitgerold.")
+        decision = access.may_start_process(actor, organisation_id, definition.start_role)
+        if not decision:
+            session.rollback()
+            audit_denial(ctx, "instance.started", Action.CREATE, decision.reason, actor_id=actor.user_id,
+                         object_type="process_definition", object_id=process_id)
+            raise AccessDenied(decision.reason)
+        loaded = ctx.runtime.start(definition.sha256, definition.process_id, definition.bpmn, definition.dmn, ctx.clock)
+        instance = ProcessInstance(
+            definition=definition,
+            organisation_id=organisation_id,
+            case_reference=new_case_reference(),
+            status="running",
+            serialization="",
+            started_at=ctx.clock.now(),
+            started_by_id=actor.user_id,
+        )
+        session.add(instance)
+        session.flush()
+        created = sync_instance(session, ctx, instance, loaded)
+        session.flush()
+        audit(session, ctx, "instance.started", Action.CREATE, actor_id=actor.user_id, origin=origin,
+              actor_org_id=organisation_id, object_type="process_instance", object_id=str(instance.id),
+              process_instance_id=instance.id)
+        facts = [(t, TaskAccess(t.organisation_id, t.role, t.assignee_id)) for t in created]
+        next_task = next((t.id for t, f in facts if access.may_complete_task(actor, f)), None)
+        return StartResult(instance.id, next_task)
+
+
+def view_instance(ctx: ServiceContext, actor: Actor, instance_id: int, origin: Origin | None = None) -> InstanceView:
+    with ctx.db.write() as session:
+        instance = session.get(ProcessInstance, instance_id)
+        if instance is None:
+            raise NotFound("Deze procedure bestaat niet.")
+        decision = access.may_view_instance(actor, instance.organisation_id, instance.started_by_id)
+        if not decision:
+            session.rollback()
+            audit_denial(ctx, "instance.read", Action.READ, decision.reason, actor_id=actor.user_id,
+                         object_type="process_instance", object_id=str(instance_id))
+            raise AccessDenied(decision.reason)
+        tasks = session.execute(
+            select(HumanTask).where(HumanTask.instance_id == instance.id).order_by(HumanTask.created_at, HumanTask.id)
+        ).scalars()
+        audit(session, ctx, "instance.read", Action.READ, actor_id=actor.user_id, origin=origin,
+              object_type="process_instance", object_id=str(instance.id), process_instance_id=instance.id)
+        return InstanceView(
+            id=instance.id,
+            process_name=instance.definition.name,
+            version=instance.definition.version,
+            organisation=session.get_one(Organisation, instance.organisation_id).name,
+            case_reference=instance.case_reference,
+            status=instance.status,
+            started_at=instance.started_at,
+            started_by=_user_name(session, instance.started_by_id),
+            ended_at=instance.ended_at,
+            next_due_at=instance.next_due_at,
+            last_error=instance.last_error,
+            tasks=to_views(session, tasks, actor),
+            history=_history(session, instance.id),
+        )
+
+
+def _user_name(session: Session, user_id: int | None) -> str | None:
+    user = session.get(User, user_id) if user_id else None
+    return user.display_name if user else None
+
+
+_EVENT_TEXT = {
+    "instance.started": "Procedure gestart",
+    "task.completed": "Taak afgerond",
+    "task.claimed": "Taak opgepakt",
+    "task.released": "Taak teruggegeven",
+    "timer.fired": "Termijn of herinnering verwerkt",
+}
+
+
+def _history(session: Session, instance_id: int) -> list[HistoryLine]:
+    rows = session.execute(
+        select(AuditEvent, User.display_name)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.process_instance_id == instance_id, AuditEvent.event.in_(_EVENT_TEXT))
+        .order_by(AuditEvent.id)
+    ).tuples()
+    task_names = dict(
+        session.execute(select(HumanTask.id, HumanTask.name).where(HumanTask.instance_id == instance_id)).tuples().all()
+    )
+    return [
+        HistoryLine(event.at, _EVENT_TEXT[event.event], name, event.result, task_names.get(event.task_id or -1))
+        for event, name in rows
+    ]

@@ -1,0 +1,49 @@
+"""The Flask web layer: blueprints, login, CSRF, security headers."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.wrappers import Response
+
+from webapp.services.users import load_actor
+from webapp.web.auth.routes import bp as auth_bp
+from webapp.web.errors import register_error_handlers
+from webapp.web.instances.routes import bp as instances_bp
+from webapp.web.processes.routes import bp as processes_bp
+from webapp.web.support import SessionUser, register_template_helpers, services
+from webapp.web.tasks.routes import bp as tasks_bp
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def register_web(app: Flask) -> None:
+    CSRFProtect(app)
+    login = LoginManager(app)
+    login.login_view = "auth.login"
+    login.login_message = "Meld u aan om verder te gaan."
+    login.login_message_category = "info"
+
+    @login.user_loader
+    def _load(user_id: str) -> SessionUser | None:
+        found = load_actor(services(), int(user_id))
+        return SessionUser(found) if found else None
+
+    for blueprint in (auth_bp, tasks_bp, processes_bp, instances_bp):
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)
+    register_template_helpers(app)
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")  # pages hold case data
+        return response

@@ -1,0 +1,77 @@
+"""Small helpers every blueprint uses: the service context, the signed-in actor, the request origin."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import current_app, request
+from flask_login import UserMixin, current_user
+
+from webapp.domain.access import Actor
+from webapp.domain.deadlines import AMSTERDAM
+from webapp.domain.roles import ROLE_LABELS, Role
+from webapp.services.context import Origin, ServiceContext
+
+
+class SessionUser(UserMixin):  # type: ignore[misc]
+    def __init__(self, actor: Actor) -> None:
+        self.actor = actor
+        self.id = actor.user_id
+
+    @property
+    def display_name(self) -> str:
+        return self.actor.display_name
+
+
+def services() -> ServiceContext:
+    ctx: ServiceContext = current_app.extensions["ketenflow"]
+    return ctx
+
+
+def actor() -> Actor:
+    user: SessionUser = current_user  # type: ignore[assignment]
+    return user.actor
+
+
+def origin() -> Origin:
+    return Origin(address=request.remote_addr, channel="web")
+
+
+def format_datetime(value: datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
+    """Times are stored in UTC and shown in Amsterdam time."""
+    return value.astimezone(AMSTERDAM).strftime(fmt) if value else ""
+
+
+def format_date(value: datetime | None) -> str:
+    return format_datetime(value, "%d-%m-%Y")
+
+
+def role_label(value: str) -> str:
+    try:
+        return ROLE_LABELS[Role(value)]
+    except ValueError:
+        return value
+
+
+STATUS_LABELS = {
+    "open": "Open",
+    "completed": "Afgerond",
+    "cancelled": "Vervallen",
+    "running": "Loopt",
+    "waiting": "Wacht op termijn",
+    "error": "Fout",
+    "success": "gelukt",
+    "denied": "geweigerd",
+}
+
+
+def status_label(value: str) -> str:
+    return STATUS_LABELS.get(value, value)
+
+
+def register_template_helpers(app: Any) -> None:
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(role_label, "role")
+    app.add_template_filter(status_label, "status")

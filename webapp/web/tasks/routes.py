@@ -1,0 +1,111 @@
+"""The inbox and the task pages: open a task's form, claim it, complete it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from webapp.domain.errors import AccessDenied, FormInvalid, NotFound, ProcessError, TaskNotReady
+from webapp.services import tasks as task_service
+from webapp.services.forms import describe_form
+from webapp.services.views import TaskForm
+from webapp.web.form_post import coerce_form_post, row_action
+from webapp.web.support import actor, origin, services
+
+bp = Blueprint("tasks", __name__)
+
+
+@bp.get("/")
+@login_required
+def home() -> Response:
+    return redirect(url_for("tasks.inbox"))
+
+
+@bp.get("/inbox")
+@login_required
+def inbox() -> str:
+    return render_template("tasks/inbox.html", tasks=task_service.list_inbox(services(), actor()))
+
+
+def _render(form: TaskForm, data: dict[str, Any], errors: dict[str, str], status: int = 200,
+            conflict: str | None = None) -> tuple[str, int]:
+    fields = describe_form(form.schema, form.uischema)
+    page = render_template("tasks/task.html", form=form, fields=fields, data=data, errors=errors, conflict=conflict)
+    return page, status
+
+
+def _open(task_id: int) -> TaskForm:
+    try:
+        return task_service.open_task(services(), actor(), task_id, origin())
+    except NotFound:
+        abort(404)
+    except AccessDenied as denied:
+        abort(403, description=str(denied))
+
+
+@bp.get("/tasks/<int:task_id>")
+@login_required
+def show(task_id: int) -> tuple[str, int]:
+    form = _open(task_id)
+    return _render(form, form.data, {})
+
+
+@bp.post("/tasks/<int:task_id>")
+@login_required
+def complete(task_id: int) -> Response | tuple[str, int]:
+    form = _open(task_id)
+    data = coerce_form_post(form.schema or {"type": "object", "properties": {}}, request.form.to_dict(flat=False))
+    action = row_action(request.form.to_dict(flat=False))
+    if action is not None:
+        return _render(form, _apply_row_action(data, action), {})
+    try:
+        result = task_service.complete_task(services(), actor(), task_id, data, origin())
+    except FormInvalid as invalid:
+        return _render(form, data, invalid.errors, 422)
+    except TaskNotReady as gone:
+        return _render(form, data, {}, 409, conflict=str(gone))
+    except AccessDenied as denied:
+        abort(403, description=str(denied))
+    except ProcessError as error:
+        flash(f"Uw antwoorden zijn opgeslagen, maar de procedure liep daarna vast: {error}", "error")
+        return redirect(url_for("instances.show", instance_id=form.task.instance_id))
+    flash(f"Taak ‘{form.task.name}’ is afgerond.", "success")
+    if result.next_task_id is not None:
+        return redirect(url_for("tasks.show", task_id=result.next_task_id))
+    return redirect(url_for("tasks.inbox"))
+
+
+def _apply_row_action(data: dict[str, Any], action: tuple[str, str, int | None]) -> dict[str, Any]:
+    verb, name, index = action
+    rows = list(data.get(name) or [])
+    if verb == "add":
+        rows.append({})
+    elif verb == "remove" and index is not None and 0 <= index < len(rows):
+        rows.pop(index)
+    return {**data, name: rows}
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@login_required
+def claim(task_id: int) -> Response:
+    return _change_claim(task_id, task_service.claim_task, "U heeft de taak opgepakt.")
+
+
+@bp.post("/tasks/<int:task_id>/release")
+@login_required
+def release(task_id: int) -> Response:
+    return _change_claim(task_id, task_service.release_task, "De taak staat weer open voor uw collega's.")
+
+
+def _change_claim(task_id: int, change: Any, done: str) -> Response:
+    try:
+        change(services(), actor(), task_id, origin())
+        flash(done, "success")
+    except NotFound:
+        abort(404)
+    except (AccessDenied, TaskNotReady) as refused:
+        flash(str(refused), "error")
+    return redirect(url_for("tasks.show", task_id=task_id))
