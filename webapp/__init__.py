@@ -14,7 +14,9 @@ from webapp.persistence.db import Database
 from webapp.services.context import ServiceContext
 
 
-def build_context(settings: Settings, clock: Clock | None = None, database: Database | None = None) -> ServiceContext:
+def build_context(
+    settings: Settings, clock: Clock | None = None, database: Database | None = None
+) -> ServiceContext:
     return ServiceContext(
         db=database or Database(settings.database_url),
         runtime=WorkflowRuntime(),

@@ -83,7 +83,8 @@ def _run(ctx: ServiceContext, settings: Settings) -> int:
     )
     worker.start()
     app = create_app(context=ctx)
-    print(f"Ketenflow draait op http://{settings.host}:{settings.port} (timers elke {settings.timer_poll_seconds} s)")
+    address = f"http://{settings.host}:{settings.port}"
+    print(f"Ketenflow draait op {address} (timers elke {settings.timer_poll_seconds} s bekeken)")
     try:
         run_simple(settings.host, settings.port, app, threaded=True, use_reloader=False, use_debugger=False)
     finally:

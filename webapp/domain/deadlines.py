@@ -76,7 +76,11 @@ def parse_period(text: str) -> Period:
 @lru_cache(maxsize=64)
 def _holidays(year: int) -> frozenset[date]:
     # The Algemene termijnenwet names these days; Good Friday is not among them, 5 May is every year.
-    days = {d for d, name in holidays.NL(years=year, language="en_US").items() if name != "Good Friday"}
+    days = {
+        d
+        for d, name in holidays.country_holidays("NL", years=year, language="en_US").items()
+        if name != "Good Friday"
+    }
     days.add(date(year, 5, 5))
     return frozenset(days)
 
@@ -115,8 +119,12 @@ def compute_deadline(start: datetime | date, period_text: str, rule: DueRule | s
         raise ValueError(f"termijn {period_text!r} in uren past alleen bij de regel 'hours'")
     first = local_date(start)
     if rule is DueRule.WORKING_DAYS:
-        return Deadline(end_of_day(_add_working_days(first, period)), describe_period(period, working=True), False)
-    last = first + relativedelta(years=period.years, months=period.months, weeks=period.weeks, days=period.days)
+        return Deadline(
+            end_of_day(_add_working_days(first, period)), describe_period(period, working=True), False
+        )
+    last = first + relativedelta(
+        years=period.years, months=period.months, weeks=period.weeks, days=period.days
+    )
     moved = next_working_day(last)
     text = describe_period(period)
     if moved != last:
@@ -168,4 +176,5 @@ def subtract_period(instant: datetime, period_text: str) -> datetime:
         hours=period.hours,
         minutes=period.minutes,
     )
-    return (instant.astimezone(AMSTERDAM) - delta).astimezone(UTC)
+    earlier: datetime = instant.astimezone(AMSTERDAM) - delta
+    return earlier.astimezone(UTC)

@@ -82,7 +82,8 @@ def check_directory(processes_dir: Path, forms_dir: Path) -> CheckReport:
 def check_sources(files: Mapping[str, bytes], forms: Mapping[str, Any]) -> CheckReport:
     """Check every file; return a bundle per good BPMN file and the problems of the bad ones."""
     report = CheckReport()
-    bpmn, dmn = {}, {}
+    bpmn: dict[str, _Source] = {}
+    dmn: dict[str, _Source] = {}
     for filename, data in files.items():
         source = _read(filename, data, report.problems)
         if source is not None:
@@ -141,7 +142,9 @@ def _bundle_for(
     own_ids = {p.get("id") for p in bpmn[filename].root.iter(f"{{{BPMN_NS}}}process")}
     process_id = _stem(filename)
     if process_id not in own_ids:
-        return None, [Problem(filename, None, f"het bestand heeft geen proces met id '{process_id}' (de bestandsnaam)")]
+        return None, [
+            Problem(filename, None, f"het bestand heeft geen proces met id '{process_id}' (de bestandsnaam)")
+        ]
     files, dmn_files, problems = _collect(filename, bpmn, decisions, processes)
     if problems:
         return None, problems
@@ -188,7 +191,9 @@ def _collect(
     return files, dmn_files, problems
 
 
-def build_specs(process_id: str, bpmn: Mapping[str, str], dmn: Mapping[str, str]) -> tuple[Any, dict[str, Any]]:
+def build_specs(
+    process_id: str, bpmn: Mapping[str, str], dmn: Mapping[str, str]
+) -> tuple[Any, dict[str, Any]]:
     """Parse a bundle into SpiffWorkflow specs (raises ValidationException)."""
     parser = SpiffBpmnParser(validator=VALIDATOR)
     for filename, text in dmn.items():

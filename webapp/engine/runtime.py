@@ -58,7 +58,9 @@ class WorkflowRuntime:
         self._script_engine = make_script_engine()
         self._specs: dict[str, tuple[Any, dict[str, Any]]] = {}
 
-    def _specs_for(self, sha256: str, process_id: str, bpmn: Mapping[str, str], dmn: Mapping[str, str]) -> Any:
+    def _specs_for(
+        self, sha256: str, process_id: str, bpmn: Mapping[str, str], dmn: Mapping[str, str]
+    ) -> Any:
         # Parsing a diagram takes milliseconds; a deployed version never changes, so its sha is a safe key.
         if sha256 not in self._specs:
             self._specs[sha256] = build_specs(process_id, bpmn, dmn)
@@ -92,10 +94,15 @@ class WorkflowRuntime:
     def ready_tasks(self, loaded: LoadedWorkflow) -> list[ReadyTask]:
         return [_ready_task(t) for t in loaded._wf.get_tasks(state=TaskState.READY, manual=True)]
 
+    def ready_task_ids(self, loaded: LoadedWorkflow) -> set[str]:
+        return {str(t.id) for t in loaded._wf.get_tasks(state=TaskState.READY, manual=True)}
+
     def task_data(self, loaded: LoadedWorkflow, task_id: str) -> dict[str, Any]:
         return dict(self._task(loaded, task_id).data)
 
-    def complete_task(self, loaded: LoadedWorkflow, task_id: str, data: Mapping[str, Any], clock: Clock) -> None:
+    def complete_task(
+        self, loaded: LoadedWorkflow, task_id: str, data: Mapping[str, Any], clock: Clock
+    ) -> None:
         task = self._task(loaded, task_id)
         if task.state != TaskState.READY or not task.task_spec.manual:
             raise TaskNotReady(f"De taak staat niet meer open (status {TaskState.get_name(task.state)}).")
@@ -165,4 +172,6 @@ def _process_error(error: SpiffWorkflowException) -> ProcessError:
     task = getattr(error, "task", None)
     element = getattr(getattr(task, "task_spec", None), "bpmn_id", None) or "?"
     notes = "; ".join(getattr(error, "notes", []) or [])
-    return ProcessError(f"Fout in stap '{element}' van de procedure: {error}{' (' + notes + ')' if notes else ''}")
+    return ProcessError(
+        f"Fout in stap '{element}' van de procedure: {error}{' (' + notes + ')' if notes else ''}"
+    )

@@ -17,10 +17,38 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnviron
 
 from webapp.domain.deadlines import AMSTERDAM, DueRule, compute_deadline, subtract_period
 
-_SAFE_NAMES = (
-    "abs all any bool dict enumerate filter float int isinstance len list map max min range reversed round "
-    "set sorted str sum tuple zip True False None ValueError TypeError KeyError"
-).split()
+_SAFE_NAMES = [
+    "abs",
+    "all",
+    "any",
+    "bool",
+    "dict",
+    "enumerate",
+    "filter",
+    "float",
+    "int",
+    "isinstance",
+    "len",
+    "list",
+    "map",
+    "max",
+    "min",
+    "range",
+    "reversed",
+    "round",
+    "set",
+    "sorted",
+    "str",
+    "sum",
+    "tuple",
+    "zip",
+    "True",
+    "False",
+    "None",
+    "ValueError",
+    "TypeError",
+    "KeyError",
+]
 SAFE_BUILTINS: dict[str, Any] = {name: getattr(builtins, name) for name in _SAFE_NAMES}
 
 
@@ -35,7 +63,9 @@ def parse_start(value: str | date | datetime) -> datetime | date:
     return instant if instant.tzinfo else instant.replace(tzinfo=AMSTERDAM)
 
 
-def deadline(start: str | date | datetime, period: str, rule: str = "calendar", before: str | None = None) -> str:
+def deadline(
+    start: str | date | datetime, period: str, rule: str = "calendar", before: str | None = None
+) -> str:
     """ISO 8601 instant (UTC) of a legal deadline, usable as a timer's timeDate expression."""
     due = compute_deadline(parse_start(start), period, DueRule(rule)).due_at
     if before:

@@ -9,33 +9,60 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import asdict
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from webapp.domain.audit import GENESIS_HASH, AuditEntry, chain_hash
-from webapp.persistence.models import AuditEvent, AuditHead
+from webapp.persistence.models import AUDIT_EVENTS, AUDIT_HEAD, AuditEvent
 
 _PENDING = "ketenflow_pending_audit"
+_HEAD = AUDIT_HEAD
+_EVENTS = AUDIT_EVENTS
 
 
 def queue_audit(session: Session, entry: AuditEntry) -> None:
     session.info.setdefault(_PENDING, []).append(entry)
 
 
+class _ChainHead:
+    """The newest chain hash as this process last wrote it: a guess that saves a read on most commits."""
+
+    last: str | None = None
+
+
 def flush_audit(session: Session) -> None:
     pending: list[AuditEntry] = session.info.pop(_PENDING, [])
     if not pending:
         return
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+    # Optimistic: extend the chain from the hash we last wrote; the conditional UPDATE (which also takes the
+    # head row's lock) tells whether another writer came in between, and then we read the head and redo.
+    expected = _ChainHead.last
+    connection = session.connection()  # Core, not ORM: these rows are written once and never read back here
+    if expected is not None:
+        rows, last = _chained(expected, pending)
+        moved = connection.execute(
+            update(_HEAD).where(_HEAD.c.id == 1, _HEAD.c.last_hash == expected).values(last_hash=last)
+        )
+        if moved.rowcount == 1:
+            connection.execute(insert(_EVENTS), rows)
+            _ChainHead.last = last
+            return
+    head = connection.execute(select(_HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()).scalar()
     if head is None:
-        head = AuditHead(id=1, last_hash=GENESIS_HASH)
-        session.add(head)
-    previous = head.last_hash
+        connection.execute(insert(_HEAD).values(id=1, last_hash=GENESIS_HASH))
+    rows, last = _chained(head or GENESIS_HASH, pending)
+    connection.execute(update(_HEAD).where(_HEAD.c.id == 1).values(last_hash=last))
+    connection.execute(insert(_EVENTS), rows)
+    _ChainHead.last = last
+
+
+def _chained(previous: str, pending: list[AuditEntry]) -> tuple[list[dict[str, object]], str]:
+    rows = []
     for entry in pending:
         digest = chain_hash(previous, entry)
-        session.add(AuditEvent(**asdict(entry), prev_hash=previous, hash=digest))
+        rows.append({**asdict(entry), "prev_hash": previous, "hash": digest})
         previous = digest
-    head.last_hash = previous
+    return rows, previous
 
 
 def discard_audit(session: Session) -> None:

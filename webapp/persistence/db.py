@@ -16,36 +16,33 @@ from sqlalchemy.orm import Session, sessionmaker
 from webapp.persistence.audit_log import discard_audit, flush_audit
 from webapp.persistence.models import Base
 
-_BEGIN_OPTION = "ketenflow_sqlite_begin"
 
-
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, manual_begin: bool = False, **kwargs: Any) -> Engine:
+    """With ``manual_begin`` (SQLite only) the driver leaves transactions to us, so that ``Database`` can
+    start write transactions with BEGIN IMMEDIATE; migrations use the driver's own handling."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, manual_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, manual_begin: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        if manual_begin:
+            dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
-
 
 class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
-        self.engine = make_engine(url, **engine_kwargs)
+        self.engine = make_engine(url, manual_begin=True, **engine_kwargs)
+        self._sqlite = self.engine.dialect.name == "sqlite"
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -59,7 +56,9 @@ class Database:
     def write(self) -> Iterator[Session]:
         """A write transaction: committed on success, rolled back on any exception."""
         with self._sessions() as session:
-            session.connection(execution_options={_BEGIN_OPTION: "IMMEDIATE"})
+            if self._sqlite:
+                # Take the write lock now, not at the first write, so two writers never deadlock on upgrade.
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             try:
                 yield session
                 flush_audit(session)
@@ -72,6 +71,8 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         with self._sessions() as session:
+            if self._sqlite:
+                session.connection().exec_driver_sql("BEGIN")  # one consistent snapshot for the whole read
             try:
                 yield session
             finally:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from webapp.persistence.types import UTCDateTime
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON}
 
 
 class Organisation(Base):
@@ -75,17 +75,18 @@ class ProcessInstance(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     case_reference: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20))
-    serialization: Mapped[str] = mapped_column(Text)
+    # Deferred: lists and inboxes never need the workflow state, and it is the largest column by far.
+    serialization: Mapped[str] = mapped_column(Text, deferred=True)
     version: Mapped[int] = mapped_column(default=1)
     next_due_at: Mapped[datetime | None]
     started_at: Mapped[datetime]
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     ended_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
-    definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
+    definition: Mapped[ProcessDefinition] = relationship(lazy="raise")
 
     # Optimistic locking: every UPDATE checks and bumps the version, so a stale writer fails loudly.
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it as declared
 
 
 class HumanTask(Base):
@@ -112,7 +113,7 @@ class HumanTask(Base):
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    instance: Mapped[ProcessInstance] = relationship(lazy="joined", innerjoin=True)
+    instance: Mapped[ProcessInstance] = relationship(lazy="raise")
 
 
 class Job(Base):
@@ -128,6 +129,9 @@ class Job(Base):
     locked_until: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+JOBS: Table = Job.__table__  # type: ignore[assignment]
 
 
 class Outbox(Base):
@@ -171,3 +175,7 @@ class AuditHead(Base):
     __tablename__ = "audit_head"
     id: Mapped[int] = mapped_column(primary_key=True)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+AUDIT_EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
+AUDIT_HEAD: Table = AuditHead.__table__  # type: ignore[assignment]

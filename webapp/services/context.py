@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
 
 from webapp.domain.audit import Action, AuditEntry, Result
 from webapp.domain.clock import Clock
 from webapp.engine.runtime import WorkflowRuntime
 from webapp.persistence.audit_log import queue_audit
 from webapp.persistence.db import Database
-from sqlalchemy.orm import Session
+from webapp.services.definitions import DefinitionCache
 
 
 @dataclass
@@ -19,6 +21,7 @@ class ServiceContext:
     clock: Clock
     forms_dir: str = "forms"
     processes_dir: str = "processes"
+    definitions: DefinitionCache = field(default_factory=DefinitionCache)
 
 
 @dataclass(frozen=True)

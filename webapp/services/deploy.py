@@ -41,7 +41,9 @@ def deploy_directory(ctx: ServiceContext, actor_id: int | None = None) -> Deploy
     return result
 
 
-def deploy_bundle(session: Session, ctx: ServiceContext, bundle: Bundle, actor_id: int | None) -> tuple[int, bool]:
+def deploy_bundle(
+    session: Session, ctx: ServiceContext, bundle: Bundle, actor_id: int | None
+) -> tuple[int, bool]:
     active = session.execute(
         select(ProcessDefinition).where(
             ProcessDefinition.process_id == bundle.process_id, ProcessDefinition.active.is_(True)
@@ -53,7 +55,9 @@ def deploy_bundle(session: Session, ctx: ServiceContext, bundle: Bundle, actor_i
         select(func.max(ProcessDefinition.version)).where(ProcessDefinition.process_id == bundle.process_id)
     )
     session.execute(
-        update(ProcessDefinition).where(ProcessDefinition.process_id == bundle.process_id).values(active=False)
+        update(ProcessDefinition)
+        .where(ProcessDefinition.process_id == bundle.process_id)
+        .values(active=False)
     )
     definition = ProcessDefinition(
         process_id=bundle.process_id,

@@ -22,12 +22,14 @@ from webapp.persistence.models import (
 )
 from webapp.services.context import Origin, ServiceContext, audit, audit_denial
 from webapp.services.projections import sync_instance
-from webapp.services.task_queries import to_views
+from webapp.services.task_queries import tasks_of_instance
 from webapp.services.views import HistoryLine, InstanceView, StartableProcess, StartResult
 
 
 def _active_definitions(session: Session) -> list[ProcessDefinition]:
-    query = select(ProcessDefinition).where(ProcessDefinition.active.is_(True)).order_by(ProcessDefinition.name)
+    query = (
+        select(ProcessDefinition).where(ProcessDefinition.active.is_(True)).order_by(ProcessDefinition.name)
+    )
     return list(session.execute(query).scalars())
 
 
@@ -36,10 +38,14 @@ def list_startable(ctx: ServiceContext, actor: Actor) -> list[StartableProcess]:
         orgs = dict(session.execute(select(Organisation.id, Organisation.name)).tuples().all())
         result = []
         for definition in _active_definitions(session):
-            allowed = sorted(actor.organisations_with(Role(definition.start_role)), key=lambda o: orgs.get(o, ""))
+            allowed = sorted(
+                actor.organisations_with(Role(definition.start_role)), key=lambda o: orgs.get(o, "")
+            )
             if allowed:
                 choices = [(org_id, orgs[org_id]) for org_id in allowed]
-                result.append(StartableProcess(definition.process_id, definition.name, definition.version, choices))
+                result.append(
+                    StartableProcess(definition.process_id, definition.name, definition.version, choices)
+                )
         return result
 
 
@@ -62,12 +68,22 @@ def start_process(
         decision = access.may_start_process(actor, organisation_id, definition.start_role)
         if not decision:
             session.rollback()
-            audit_denial(ctx, "instance.started", Action.CREATE, decision.reason, actor_id=actor.user_id,
-                         object_type="process_definition", object_id=process_id)
+            audit_denial(
+                ctx,
+                "instance.started",
+                Action.CREATE,
+                decision.reason,
+                actor_id=actor.user_id,
+                object_type="process_definition",
+                object_id=process_id,
+            )
             raise AccessDenied(decision.reason)
-        loaded = ctx.runtime.start(definition.sha256, definition.process_id, definition.bpmn, definition.dmn, ctx.clock)
+        snapshot = ctx.definitions.get(session, definition.id)
+        loaded = ctx.runtime.start(
+            snapshot.sha256, snapshot.process_id, snapshot.bpmn, snapshot.dmn, ctx.clock
+        )
         instance = ProcessInstance(
-            definition=definition,
+            definition_id=definition.id,
             organisation_id=organisation_id,
             case_reference=new_case_reference(),
             status="running",
@@ -77,17 +93,28 @@ def start_process(
         )
         session.add(instance)
         session.flush()
-        created = sync_instance(session, ctx, instance, loaded)
+        created = sync_instance(session, ctx, instance, loaded, open_before=set())
         session.flush()
-        audit(session, ctx, "instance.started", Action.CREATE, actor_id=actor.user_id, origin=origin,
-              actor_org_id=organisation_id, object_type="process_instance", object_id=str(instance.id),
-              process_instance_id=instance.id)
+        audit(
+            session,
+            ctx,
+            "instance.started",
+            Action.CREATE,
+            actor_id=actor.user_id,
+            origin=origin,
+            actor_org_id=organisation_id,
+            object_type="process_instance",
+            object_id=str(instance.id),
+            process_instance_id=instance.id,
+        )
         facts = [(t, TaskAccess(t.organisation_id, t.role, t.assignee_id)) for t in created]
         next_task = next((t.id for t, f in facts if access.may_complete_task(actor, f)), None)
         return StartResult(instance.id, next_task)
 
 
-def view_instance(ctx: ServiceContext, actor: Actor, instance_id: int, origin: Origin | None = None) -> InstanceView:
+def view_instance(
+    ctx: ServiceContext, actor: Actor, instance_id: int, origin: Origin | None = None
+) -> InstanceView:
     with ctx.db.write() as session:
         instance = session.get(ProcessInstance, instance_id)
         if instance is None:
@@ -95,18 +122,32 @@ def view_instance(ctx: ServiceContext, actor: Actor, instance_id: int, origin: O
         decision = access.may_view_instance(actor, instance.organisation_id, instance.started_by_id)
         if not decision:
             session.rollback()
-            audit_denial(ctx, "instance.read", Action.READ, decision.reason, actor_id=actor.user_id,
-                         object_type="process_instance", object_id=str(instance_id))
+            audit_denial(
+                ctx,
+                "instance.read",
+                Action.READ,
+                decision.reason,
+                actor_id=actor.user_id,
+                object_type="process_instance",
+                object_id=str(instance_id),
+            )
             raise AccessDenied(decision.reason)
-        tasks = session.execute(
-            select(HumanTask).where(HumanTask.instance_id == instance.id).order_by(HumanTask.created_at, HumanTask.id)
-        ).scalars()
-        audit(session, ctx, "instance.read", Action.READ, actor_id=actor.user_id, origin=origin,
-              object_type="process_instance", object_id=str(instance.id), process_instance_id=instance.id)
+        definition = ctx.definitions.get(session, instance.definition_id)
+        audit(
+            session,
+            ctx,
+            "instance.read",
+            Action.READ,
+            actor_id=actor.user_id,
+            origin=origin,
+            object_type="process_instance",
+            object_id=str(instance.id),
+            process_instance_id=instance.id,
+        )
         return InstanceView(
             id=instance.id,
-            process_name=instance.definition.name,
-            version=instance.definition.version,
+            process_name=definition.name,
+            version=definition.version,
             organisation=session.get_one(Organisation, instance.organisation_id).name,
             case_reference=instance.case_reference,
             status=instance.status,
@@ -115,7 +156,7 @@ def view_instance(ctx: ServiceContext, actor: Actor, instance_id: int, origin: O
             ended_at=instance.ended_at,
             next_due_at=instance.next_due_at,
             last_error=instance.last_error,
-            tasks=to_views(session, tasks, actor),
+            tasks=tasks_of_instance(session, instance.id, actor),
             history=_history(session, instance.id),
         )
 
@@ -142,9 +183,13 @@ def _history(session: Session, instance_id: int) -> list[HistoryLine]:
         .order_by(AuditEvent.id)
     ).tuples()
     task_names = dict(
-        session.execute(select(HumanTask.id, HumanTask.name).where(HumanTask.instance_id == instance_id)).tuples().all()
+        session.execute(select(HumanTask.id, HumanTask.name).where(HumanTask.instance_id == instance_id))
+        .tuples()
+        .all()
     )
     return [
-        HistoryLine(event.at, _EVENT_TEXT[event.event], name, event.result, task_names.get(event.task_id or -1))
+        HistoryLine(
+            event.at, _EVENT_TEXT[event.event], name, event.result, task_names.get(event.task_id or -1)
+        )
         for event, name in rows
     ]

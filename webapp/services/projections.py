@@ -7,35 +7,49 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
 from webapp.domain.deadlines import Deadline, DueRule, compute_deadline, local_date
 from webapp.domain.roles import DEFAULT_TASK_ROLE, role_for_lane
 from webapp.engine.runtime import LoadedWorkflow, ReadyTask
 from webapp.engine.scripting import parse_start
-from webapp.persistence.models import HumanTask, Job, ProcessInstance
+from webapp.persistence.models import JOBS, HumanTask, ProcessInstance
 from webapp.services.context import ServiceContext
 
 TIMER_JOB = "timer"
 
 
 def sync_instance(
-    session: Session, ctx: ServiceContext, instance: ProcessInstance, loaded: LoadedWorkflow
+    session: Session,
+    ctx: ServiceContext,
+    instance: ProcessInstance,
+    loaded: LoadedWorkflow,
+    open_before: set[str],
 ) -> list[HumanTask]:
-    """Save the workflow and return the human tasks that became open."""
+    """Save the workflow and return the human tasks that became open.
+
+    ``open_before`` holds the ids of the human tasks that were ready before this step (and still open in
+    ``human_task``, which mirrors them): comparing it with the engine's ready tasks after the step tells which
+    rows to add and which to close, without reading the rows back.
+    """
     now = ctx.clock.now()
     ready = {task.task_id: task for task in ctx.runtime.ready_tasks(loaded)}
-    open_rows = {
-        row.spiff_task_id: row
-        for row in session.execute(
-            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "open")
-        ).scalars()
-    }
-    for task_id, row in open_rows.items():
-        if task_id not in ready:  # interrupted by a boundary event or cancelled by the engine
-            row.state, row.completed_at = "cancelled", now
-    created = [_new_task(instance, task, now) for task_id, task in ready.items() if task_id not in open_rows]
+    gone = open_before - ready.keys()
+    if gone:  # interrupted by a boundary event or cancelled by the engine
+        session.execute(
+            update(HumanTask)
+            .where(
+                HumanTask.instance_id == instance.id,
+                HumanTask.spiff_task_id.in_(gone),
+                HumanTask.state == "open",
+            )
+            .values(state="cancelled", completed_at=now),
+            execution_options={"synchronize_session": False},
+        )
+    created = [
+        _new_task(instance, task, now) for task_id, task in ready.items() if task_id not in open_before
+    ]
     session.add_all(created)
     instance.serialization = ctx.runtime.dump(loaded)
     instance.next_due_at = ctx.runtime.next_due(loaded)
@@ -52,7 +66,7 @@ def _new_task(instance: ProcessInstance, task: ReadyTask, now: datetime) -> Huma
     role = role_for_lane(task.lane) or DEFAULT_TASK_ROLE
     deadline = task_deadline(task, now)
     return HumanTask(
-        instance=instance,
+        instance_id=instance.id,
         spiff_task_id=task.task_id,
         bpmn_id=task.bpmn_id,
         name=task.name[:200],
@@ -93,14 +107,19 @@ def _insert_since(rule_text: str, since: str) -> str:
 
 
 def _sync_timer_job(session: Session, instance: ProcessInstance) -> None:
-    job = session.execute(
-        select(Job).where(Job.kind == TIMER_JOB, Job.instance_id == instance.id)
-    ).scalar_one_or_none()
+    # Core statements, not ORM objects: this runs on every step and the job row is never read here.
+    jobs = JOBS
+    this_job = (jobs.c.kind == TIMER_JOB) & (jobs.c.instance_id == instance.id)
+    connection = session.connection()
     if instance.next_due_at is None or instance.status in ("completed", "error"):
-        if job is not None:
-            session.execute(delete(Job).where(Job.id == job.id))
+        connection.execute(delete(jobs).where(this_job))
         return
-    if job is None:
-        session.add(Job(kind=TIMER_JOB, instance_id=instance.id, due_at=instance.next_due_at))
-    else:
-        job.due_at, job.locked_by, job.locked_until = instance.next_due_at, None, None
+    moved = connection.execute(
+        update(jobs).where(this_job).values(due_at=instance.next_due_at, locked_by=None, locked_until=None)
+    )
+    if moved.rowcount == 0:
+        connection.execute(
+            insert(jobs).values(
+                kind=TIMER_JOB, instance_id=instance.id, due_at=instance.next_due_at, attempts=0
+            )
+        )

@@ -25,13 +25,17 @@ ORGANISATIONS: list[tuple[str, str, str]] = [
     ("pgz", "Zorgverlening PGZ", "ketenpartner"),
 ]
 
-DEMO_PASSWORD = "ketenflow-demo"
+DEMO_PASSWORD = "ketenflow-demo"  # noqa: S105 - demo accounts only, printed in the README
 
 # username, display name, [(organisation code, role)]
 DEMO_USERS: list[tuple[str, str, list[tuple[str, Role]]]] = [
     ("hulpverlener", "Sanne Hulpverlener", [("weert", Role.PROFESSIONAL)]),
     ("collega", "Daan Collega", [("weert", Role.PROFESSIONAL)]),
-    ("aandacht", "Fatima Aandachtsfunctionaris", [("weert", Role.AANDACHTSFUNCTIONARIS), ("weert", Role.PROFESSIONAL)]),
+    (
+        "aandacht",
+        "Fatima Aandachtsfunctionaris",
+        [("weert", Role.AANDACHTSFUNCTIONARIS), ("weert", Role.PROFESSIONAL)],
+    ),
     ("voorzitter", "Peter Voorzitter", [("weert", Role.VOORZITTER)]),
     ("fg", "Ingrid FG", [("weert", Role.FG)]),
     ("procesbeheer", "Omar Procesbeheerder", [("weert", Role.PROCESS_OWNER)]),
@@ -58,9 +62,16 @@ def seed_demo(ctx: ServiceContext, password: str = DEMO_PASSWORD) -> tuple[int, 
         for username, display_name, memberships in DEMO_USERS:
             if username in existing:
                 continue
-            user = User(username=username, display_name=display_name, password_hash=password_hash,
-                        email=f"{username}@example.org", created_at=ctx.clock.now())
-            user.memberships = [Membership(organisation_id=orgs[code].id, role=role.value) for code, role in memberships]
+            user = User(
+                username=username,
+                display_name=display_name,
+                password_hash=password_hash,
+                email=f"{username}@example.org",
+                created_at=ctx.clock.now(),
+            )
+            user.memberships = [
+                Membership(organisation_id=orgs[code].id, role=role.value) for code, role in memberships
+            ]
             session.add(user)
             added_users += 1
     return added_orgs, added_users

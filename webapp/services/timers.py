@@ -11,6 +11,7 @@ import threading
 from datetime import timedelta
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import undefer
 
 from webapp.domain.audit import Action, Result
 from webapp.domain.errors import ProcessError
@@ -30,7 +31,11 @@ def claim_due_jobs(ctx: ServiceContext, worker_id: str, batch: int = 50) -> list
     with ctx.db.write() as session:
         query = (
             select(Job)
-            .where(Job.kind == TIMER_JOB, Job.due_at <= now, or_(Job.locked_until.is_(None), Job.locked_until < now))
+            .where(
+                Job.kind == TIMER_JOB,
+                Job.due_at <= now,
+                or_(Job.locked_until.is_(None), Job.locked_until < now),
+            )
             .order_by(Job.due_at)
             .limit(batch)
             .with_for_update(skip_locked=True)
@@ -52,6 +57,7 @@ def fire_job(ctx: ServiceContext, worker_id: str, job_id: int) -> bool:
         instance = session.execute(
             select(ProcessInstance)
             .where(ProcessInstance.id == job.instance_id)
+            .options(undefer(ProcessInstance.serialization))
             .with_for_update()
             .execution_options(populate_existing=True)
         ).scalar_one()
@@ -59,11 +65,20 @@ def fire_job(ctx: ServiceContext, worker_id: str, job_id: int) -> bool:
         if job.locked_by != worker_id or job.due_at > now:
             return False
         loaded = ctx.runtime.load(instance.serialization)
+        open_before = ctx.runtime.ready_task_ids(loaded)
         try:
             ctx.runtime.fire_due_timers(loaded, ctx.clock)
-            sync_instance(session, ctx, instance, loaded)
-            audit(session, ctx, "timer.fired", Action.UPDATE, object_type="process_instance",
-                  object_id=str(instance.id), process_instance_id=instance.id, origin=None)
+            sync_instance(session, ctx, instance, loaded, open_before)
+            audit(
+                session,
+                ctx,
+                "timer.fired",
+                Action.UPDATE,
+                object_type="process_instance",
+                object_id=str(instance.id),
+                process_instance_id=instance.id,
+                origin=None,
+            )
         except ProcessError as error:
             failure = error
     if failure is not None:
@@ -82,8 +97,16 @@ def _record_failure(ctx: ServiceContext, job_id: int, error: ProcessError) -> No
         job.locked_until = ctx.clock.now() + min(timedelta(minutes=2**job.attempts), MAX_BACKOFF)
         instance = session.get_one(ProcessInstance, job.instance_id)
         instance.last_error = str(error)
-        audit(session, ctx, "timer.failed", Action.UPDATE, result=Result.ERROR, object_type="process_instance",
-              object_id=str(instance.id), process_instance_id=instance.id)
+        audit(
+            session,
+            ctx,
+            "timer.failed",
+            Action.UPDATE,
+            result=Result.ERROR,
+            object_type="process_instance",
+            object_id=str(instance.id),
+            process_instance_id=instance.id,
+        )
     log.warning("timer job %s failed (attempt recorded); instance kept its last good state", job_id)
 
 

@@ -34,7 +34,11 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException) -> tuple[str, int]:
         code = error.code or 500
         # Our own aborts carry a Dutch reason; werkzeug's default English descriptions are not shown.
-        detail = error.description if code == 403 and error.description and "permission" not in error.description else None
+        detail = (
+            error.description
+            if code == 403 and error.description and "permission" not in error.description
+            else None
+        )
         return _page(code, detail)
 
     @app.errorhandler(Exception)

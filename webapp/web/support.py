@@ -30,7 +30,7 @@ def services() -> ServiceContext:
 
 
 def actor() -> Actor:
-    user: SessionUser = current_user  # type: ignore[assignment]
+    user: SessionUser = current_user
     return user.actor
 
 

@@ -22,7 +22,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
+def login() -> str | Response | tuple[str, int]:
     if request.method == "POST":
         username = request.form.get("username", "")
         found = authenticate(services(), username, request.form.get("password", ""), origin())

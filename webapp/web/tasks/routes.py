@@ -12,7 +12,7 @@ from webapp.domain.errors import AccessDenied, FormInvalid, NotFound, ProcessErr
 from webapp.services import tasks as task_service
 from webapp.services.forms import describe_form
 from webapp.services.views import TaskForm
-from webapp.web.form_post import coerce_form_post, row_action
+from webapp.web.form_post import apply_row_action, coerce_form_post, row_action
 from webapp.web.support import actor, origin, services
 
 bp = Blueprint("tasks", __name__)
@@ -30,10 +30,17 @@ def inbox() -> str:
     return render_template("tasks/inbox.html", tasks=task_service.list_inbox(services(), actor()))
 
 
-def _render(form: TaskForm, data: dict[str, Any], errors: dict[str, str], status: int = 200,
-            conflict: str | None = None) -> tuple[str, int]:
+def _render(
+    form: TaskForm,
+    data: dict[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
+    conflict: str | None = None,
+) -> tuple[str, int]:
     fields = describe_form(form.schema, form.uischema)
-    page = render_template("tasks/task.html", form=form, fields=fields, data=data, errors=errors, conflict=conflict)
+    page = render_template(
+        "tasks/task.html", form=form, fields=fields, data=data, errors=errors, conflict=conflict
+    )
     return page, status
 
 
@@ -57,10 +64,14 @@ def show(task_id: int) -> tuple[str, int]:
 @login_required
 def complete(task_id: int) -> Response | tuple[str, int]:
     form = _open(task_id)
-    data = coerce_form_post(form.schema or {"type": "object", "properties": {}}, request.form.to_dict(flat=False))
-    action = row_action(request.form.to_dict(flat=False))
-    if action is not None:
-        return _render(form, _apply_row_action(data, action), {})
+    schema = form.schema or {"type": "object", "properties": {}}
+    post = request.form.to_dict(flat=False)
+    action = row_action(post)
+    if action is not None:  # "Rij toevoegen" / "Verwijder rij": show the form again, store nothing
+        return _render(
+            form, apply_row_action(schema, coerce_form_post(schema, post, keep_empty_rows=True), action), {}
+        )
+    data = coerce_form_post(schema, post)
     try:
         result = task_service.complete_task(services(), actor(), task_id, data, origin())
     except FormInvalid as invalid:
@@ -76,16 +87,6 @@ def complete(task_id: int) -> Response | tuple[str, int]:
     if result.next_task_id is not None:
         return redirect(url_for("tasks.show", task_id=result.next_task_id))
     return redirect(url_for("tasks.inbox"))
-
-
-def _apply_row_action(data: dict[str, Any], action: tuple[str, str, int | None]) -> dict[str, Any]:
-    verb, name, index = action
-    rows = list(data.get(name) or [])
-    if verb == "add":
-        rows.append({})
-    elif verb == "remove" and index is not None and 0 <= index < len(rows):
-        rows.pop(index)
-    return {**data, name: rows}
 
 
 @bp.post("/tasks/<int:task_id>/claim")
