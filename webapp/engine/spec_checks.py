@@ -6,6 +6,7 @@ Each check looks at parsed task specs and returns problems in Dutch, pinned on t
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,9 @@ from webapp.domain.deadlines import DueRule, parse_period
 from webapp.domain.roles import role_for_lane
 from webapp.engine.forms import check_form_schema
 from webapp.engine.scripting import HELPERS, SAFE_BUILTINS
+
+# An unquoted ISO duration such as PT72H parses as a Python name and only fails when the timer starts.
+_LOOKS_LIKE_ISO = re.compile(r"^P(T?\d)")
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,9 @@ def _check_timer(definition: TimerEventDefinition) -> Iterator[str]:
         )
         return
     tree = ast.parse(expression, mode="eval").body
+    if isinstance(tree, ast.Name) and _LOOKS_LIKE_ISO.match(tree.id):
+        yield f'de timer-waarde {expression} moet tussen aanhalingstekens staan: "{expression}"'
+        return
     if isinstance(tree, ast.Constant):
         yield from _check_timer_constant(definition, tree.value)
         return

@@ -35,7 +35,7 @@ def _active_definitions(session: Session) -> list[ProcessDefinition]:
 
 def list_startable(ctx: ServiceContext, actor: Actor) -> list[StartableProcess]:
     with ctx.db.read() as session:
-        orgs = dict(session.execute(select(Organisation.id, Organisation.name)).tuples().all())
+        orgs = dict(session.execute(select(Organisation.id, Organisation.name)).all())
         result = []
         for definition in _active_definitions(session):
             allowed = sorted(
@@ -181,10 +181,10 @@ def _history(session: Session, instance_id: int) -> list[HistoryLine]:
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(AuditEvent.process_instance_id == instance_id, AuditEvent.event.in_(_EVENT_TEXT))
         .order_by(AuditEvent.id)
-    ).tuples()
+    )
     task_names = dict(
         session.execute(select(HumanTask.id, HumanTask.name).where(HumanTask.instance_id == instance_id))
-        .tuples()
+        
         .all()
     )
     return [

@@ -51,7 +51,7 @@ def inbox(session: Session, actor: Actor, limit: int = 200) -> list[TaskView]:
         .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
         .limit(limit)
     )
-    return _views(session.execute(query).tuples().all(), actor)
+    return _views(session.execute(query).all(), actor)
 
 
 def tasks_of_instance(session: Session, instance_id: int, actor: Actor) -> list[TaskView]:
@@ -60,11 +60,11 @@ def tasks_of_instance(session: Session, instance_id: int, actor: Actor) -> list[
         .where(HumanTask.instance_id == instance_id)
         .order_by(HumanTask.created_at, HumanTask.id)
     )
-    return _views(session.execute(query).tuples().all(), actor)
+    return _views(session.execute(query).all(), actor)
 
 
 def task_view(session: Session, task_id: int, actor: Actor) -> TaskView:
-    row = session.execute(task_view_query().where(HumanTask.id == task_id)).tuples().one()
+    row = session.execute(task_view_query().where(HumanTask.id == task_id)).one()
     return _views([row], actor)[0]
 
 

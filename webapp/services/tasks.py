@@ -7,12 +7,20 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.domain import access
 from webapp.domain.access import Actor, TaskAccess
 from webapp.domain.audit import Action
 from webapp.domain.deadlines import AMSTERDAM
-from webapp.domain.errors import AccessDenied, FormInvalid, NotFound, ProcessError, TaskNotReady
+from webapp.domain.errors import (
+    AccessDenied,
+    ConcurrentUpdate,
+    FormInvalid,
+    NotFound,
+    ProcessError,
+    TaskNotReady,
+)
 from webapp.engine.forms import validate_form_data
 from webapp.persistence.models import HumanTask, ProcessInstance, User
 from webapp.services.context import Origin, ServiceContext, audit, audit_denial
@@ -162,7 +170,7 @@ def lock_task(session: Session, task_id: int) -> tuple[HumanTask, ProcessInstanc
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    found = session.execute(query).tuples().one_or_none()
+    found = session.execute(query).one_or_none()
     if found is None:
         raise NotFound("Deze taak bestaat niet.")
     return found
@@ -172,6 +180,18 @@ def complete_task(
     ctx: ServiceContext, actor: Actor, task_id: int, data: Mapping[str, Any], origin: Origin | None = None
 ) -> CompleteResult:
     """Validate, run the task in the engine and save, all under the instance lock (DESIGN.md section 2)."""
+    try:
+        return _complete(ctx, actor, task_id, data, origin)
+    except StaleDataError:
+        # Only reachable when a writer bypassed the instance lock; nothing of this attempt was stored.
+        raise ConcurrentUpdate(
+            "De procedure is intussen gewijzigd. Open de taak opnieuw en probeer het nog eens."
+        ) from None
+
+
+def _complete(
+    ctx: ServiceContext, actor: Actor, task_id: int, data: Mapping[str, Any], origin: Origin | None
+) -> CompleteResult:
     failure: ProcessError | None = None
     with ctx.db.write() as session:
         row, instance = lock_task(session, task_id)

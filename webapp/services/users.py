@@ -63,4 +63,4 @@ def record_logout(ctx: ServiceContext, actor: Actor, origin: Origin) -> None:
 
 def organisation_names(ctx: ServiceContext) -> dict[int, str]:
     with ctx.db.read() as session:
-        return dict(session.execute(select(Organisation.id, Organisation.name)).tuples().all())
+        return dict(session.execute(select(Organisation.id, Organisation.name)).all())

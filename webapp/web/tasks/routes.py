@@ -8,7 +8,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from webapp.domain.errors import AccessDenied, FormInvalid, NotFound, ProcessError, TaskNotReady
+from webapp.domain.errors import (
+    AccessDenied,
+    ConcurrentUpdate,
+    FormInvalid,
+    NotFound,
+    ProcessError,
+    TaskNotReady,
+)
 from webapp.services import tasks as task_service
 from webapp.services.forms import describe_form
 from webapp.services.views import TaskForm
@@ -76,7 +83,7 @@ def complete(task_id: int) -> Response | tuple[str, int]:
         result = task_service.complete_task(services(), actor(), task_id, data, origin())
     except FormInvalid as invalid:
         return _render(form, data, invalid.errors, 422)
-    except TaskNotReady as gone:
+    except (TaskNotReady, ConcurrentUpdate) as gone:
         return _render(form, data, {}, 409, conflict=str(gone))
     except AccessDenied as denied:
         abort(403, description=str(denied))
