@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint format typecheck layers bench clean
+.PHONY: run test check lint format typecheck layers bench clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,13 @@ run: $(STAMP)
 	$(BIN)/ketenflow seed-demo
 	$(BIN)/ketenflow run
 
-test: $(STAMP)
+# The browser tier needs Debian's Chromium; install it when we may (root with apt), else its tests fail loudly.
+chromium:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "Chromium ontbreekt: de browsertests zullen falen (apt-get install chromium)"
+
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -38,7 +44,8 @@ layers: $(STAMP)
 check: lint typecheck layers test
 
 bench: $(STAMP)
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/bench_completions.py
+	$(BIN)/python bench/bench_timer_lateness.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,117 @@
+"""Web tier: the Flask test client over the demo context (SQLite, ManualClock), plus small page helpers.
+
+Pages are parsed with lxml so that tests assert on the field a message or value belongs to, not on a
+substring somewhere in the page. Stored state is checked through the services, never through the page
+that is being tested.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+import lxml.html
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from tests.factories import home_organisation, login
+from webapp import create_app
+from webapp.services import tasks as task_service
+from webapp.services.context import ServiceContext
+from webapp.services.instances import start_process
+from webapp.services.seed import DEMO_PASSWORD
+
+DEMO = "demo_subject_request"
+VALID_INTAKE = {
+    "ontvangen_op": "2026-10-30",
+    "recht": "inzage",
+    "kanaal": "e-mail",
+    "omschrijving": "Betrokkene wil inzage in het eigen dossier.",
+}
+
+
+def page(response: TestResponse) -> Any:
+    """The response body as an lxml document."""
+    return lxml.html.document_fromstring(response.get_data(as_text=True))
+
+
+def text_of(doc: Any, css: str) -> str:
+    """The whitespace-normalised text of the first element matching ``css`` ("" when there is none)."""
+    found = doc.cssselect(css)
+    return " ".join(found[0].text_content().split()) if found else ""
+
+
+def local_path(response: TestResponse) -> str:
+    """The redirect target's path; fails when the redirect leaves the site."""
+    assert response.status_code in (302, 303), response.status_code
+    target = urlsplit(response.location)
+    assert target.netloc in ("", "localhost"), response.location
+    return target.path
+
+
+def task_id_from(response: TestResponse) -> int:
+    match = re.fullmatch(r"/tasks/(\d+)", local_path(response))
+    assert match, response.location
+    return int(match.group(1))
+
+
+class Site:
+    """Signed-in clients for the demo users and a few service shortcuts to set up and inspect state."""
+
+    def __init__(self, app: Flask, ctx: ServiceContext) -> None:
+        self.app = app
+        self.ctx = ctx
+
+    def client(self, username: str | None = None) -> FlaskClient:
+        client = self.app.test_client()
+        if username is not None:
+            response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
+            assert local_path(response) == "/inbox", username
+        return client
+
+    # --- set-up through the services (fast, and independent of the pages under test) ---
+
+    def start_demo(self, username: str = "hulpverlener") -> int:
+        """Start the demo process; returns the id of the first task ("Verzoek registreren")."""
+        actor = login(self.ctx, username)
+        result = start_process(self.ctx, actor, DEMO, home_organisation(actor))
+        assert result.next_task_id is not None
+        return result.next_task_id
+
+    def complete(self, task_id: int, data: dict[str, Any], username: str = "hulpverlener") -> int | None:
+        """Complete a task with typed data, as ``username``; returns the next task for that user."""
+        return task_service.complete_task(self.ctx, login(self.ctx, username), task_id, data).next_task_id
+
+    def decision_task(self) -> int:
+        """A demo instance whose intake is done; returns the decision task's id."""
+        next_id = self.complete(self.start_demo(), VALID_INTAKE)
+        assert next_id is not None
+        return next_id
+
+    # --- inspection ---
+
+    def inbox_ids(self, username: str = "hulpverlener") -> list[int]:
+        return [t.id for t in task_service.list_inbox(self.ctx, login(self.ctx, username))]
+
+    def task_state(self, task_id: int, username: str = "hulpverlener") -> tuple[str, dict[str, Any]]:
+        """The task's state and the form data the engine holds for it."""
+        form = task_service.open_task(self.ctx, login(self.ctx, username), task_id)
+        return form.task.state, form.data
+
+
+@pytest.fixture
+def app(ctx: ServiceContext) -> Flask:
+    return create_app({"env": "test", "WTF_CSRF_ENABLED": False}, context=ctx)
+
+
+@pytest.fixture
+def csrf_app(ctx: ServiceContext) -> Flask:
+    return create_app({"env": "test", "WTF_CSRF_ENABLED": True}, context=ctx)
+
+
+@pytest.fixture
+def site(app: Flask, ctx: ServiceContext) -> Site:
+    return Site(app, ctx)

@@ -1,0 +1,417 @@
+"""The server-rendered pages through the Flask test client: sign-in, starting and completing tasks, form
+errors, conflicts, access, escaping, CSRF and security headers."""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+
+from tests.web.conftest import DEMO, VALID_INTAKE, Site, local_path, page, task_id_from, text_of
+from webapp.services import tasks as task_service
+from webapp.services.seed import DEMO_PASSWORD
+
+CSRF_MESSAGE = "Het formulier was verlopen. Laad de pagina opnieuw en probeer het nog eens."
+SECRET = "geheime casus van Jan Jansen"
+
+# --- signing in ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/"),
+        ("GET", "/inbox"),
+        ("GET", "/processes"),
+        ("GET", "/tasks/{task}"),
+        ("GET", "/instances/1"),
+        ("POST", "/tasks/{task}"),
+        ("POST", "/tasks/{task}/claim"),
+        ("POST", "/tasks/{task}/release"),
+        ("POST", f"/processes/{DEMO}/start"),
+        ("POST", "/logout"),
+    ],
+)
+def test_every_page_requires_login(site: Site, method: str, path: str) -> None:
+    task = site.start_demo()
+    path = path.format(task=task)
+    response = site.client().open(path, method=method, data={**VALID_INTAKE, "organisation_id": "3"})
+    assert local_path(response) == "/login"
+    assert parse_qs(urlsplit(response.location).query)["next"] == [path]
+    # Nothing happened on the anonymous POST: the task is still open, unclaimed and without data.
+    assert site.inbox_ids() == [task]
+    state, data = site.task_state(task)
+    assert (state, data) == ("open", {})
+    assert page(site.client("hulpverlener").get(f"/tasks/{task}")).cssselect("button")[1].text == "Oppakken"
+
+
+@pytest.mark.parametrize("username", ["hulpverlener", "niemand"])
+def test_wrong_password_is_refused_in_dutch_and_keeps_the_username(site: Site, username: str) -> None:
+    client = site.client()
+    response = client.post("/login", data={"username": username, "password": "fout-wachtwoord"})
+    assert response.status_code == 401
+    doc = page(response)
+    # The same message for an unknown user: the page does not reveal which usernames exist.
+    assert text_of(doc, ".notice-error") == "Gebruikersnaam of wachtwoord klopt niet."
+    assert doc.get_element_by_id("username").get("value") == username
+    assert doc.get_element_by_id("password").get("value") is None
+    assert local_path(client.get("/inbox")) == "/login"
+
+
+def test_login_returns_to_the_page_asked_for(site: Site) -> None:
+    task = site.start_demo()
+    client = site.client()
+    asked = client.get(f"/tasks/{task}")
+    response = client.post(asked.location, data={"username": "hulpverlener", "password": DEMO_PASSWORD})
+    assert local_path(response) == f"/tasks/{task}"
+    assert client.get(f"/tasks/{task}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example", "//evil.example", "/%5Cevil.example", "/%09/evil.example", "https:evil"]
+)
+def test_login_never_redirects_off_site(site: Site, target: str) -> None:
+    response = site.client().post(
+        f"/login?next={target}", data={"username": "hulpverlener", "password": DEMO_PASSWORD}
+    )
+    # A browser reads "\" as "/" in a URL, so "/\evil.example" must not come back unescaped either.
+    location = response.location.replace("\\", "/")
+    assert not location.startswith("//")
+    assert "evil" not in urlsplit(location).netloc
+    assert local_path(response) in ("/inbox", "/%5Cevil.example")
+
+
+def test_logout_ends_the_session(site: Site) -> None:
+    client = site.client("hulpverlener")
+    assert local_path(client.post("/logout")) == "/login"
+    assert "U bent afgemeld." in client.get("/login").get_data(as_text=True)
+    assert local_path(client.get("/inbox")) == "/login"
+
+
+# --- CSRF ------------------------------------------------------------------------------------------------
+
+
+def _token(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no csrf_token in the page"
+    return match.group(1)
+
+
+def test_posts_without_csrf_token_are_refused_and_change_nothing(csrf_app: Flask, site: Site) -> None:
+    task = site.start_demo()
+    client = csrf_app.test_client()
+    refused = client.post("/login", data={"username": "hulpverlener", "password": DEMO_PASSWORD})
+    assert refused.status_code == 400
+    assert text_of(page(refused), "main p") == CSRF_MESSAGE
+    token = _token(client.get("/login").get_data(as_text=True))
+    signed_in = client.post("/login", data={"username": "hulpverlener", "password": DEMO_PASSWORD, "csrf_token": token})
+    assert local_path(signed_in) == "/inbox"
+
+    for path, data in [
+        (f"/processes/{DEMO}/start", {"organisation_id": "3"}),
+        (f"/tasks/{task}", VALID_INTAKE),
+        (f"/tasks/{task}/claim", {}),
+        ("/logout", {}),
+    ]:
+        response = client.post(path, data=data)
+        assert response.status_code == 400, path
+        assert text_of(page(response), "main p") == CSRF_MESSAGE
+        assert "Traceback" not in response.get_data(as_text=True)
+    assert site.inbox_ids() == [task]  # no second instance started
+    assert site.task_state(task) == ("open", {})
+    assert "nog niemand" in client.get(f"/tasks/{task}").get_data(as_text=True)  # not claimed, not logged out
+
+    # The same POST with the page's token goes through: the token is what made the difference.
+    token = _token(client.get("/processes").get_data(as_text=True))
+    started = client.post(f"/processes/{DEMO}/start", data={"organisation_id": "3", "csrf_token": token})
+    assert task_id_from(started) != task
+
+
+# --- starting a procedure and the task form ----------------------------------------------------------
+
+
+def test_start_from_processes_page_opens_the_first_task_form(site: Site) -> None:
+    client = site.client("hulpverlener")
+    doc = page(client.get("/processes"))
+    card = doc.cssselect("li.card")[0]
+    assert text_of(card, "h2") == "Verzoek van betrokkene (demo)"
+    assert "Voor Gemeente Weert" in card.text_content()
+    form = card.cssselect("form")[0]
+    fields = {i.get("name"): i.get("value") for i in form.cssselect("input")}
+
+    task = task_id_from(client.post(form.get("action"), data=fields))
+    doc = page(client.get(f"/tasks/{task}"))
+    assert text_of(doc, "h1") == "Verzoek registreren"
+    assert text_of(doc, ".notice-success") == "De procedure is gestart."
+    assert text_of(doc, ".instructions").startswith("Registreer het verzoek van de betrokkene.")
+    labels = {text_of(doc, f"label[for=f-{n}]") for n in ("ontvangen_op", "recht", "omschrijving")}
+    assert labels == {
+        "Ontvangen op (verplicht)",
+        "Ingeroepen recht (verplicht)",
+        "Omschrijving van het verzoek (verplicht)",
+    }
+    assert text_of(doc, "fieldset legend") == "Kanaal"  # optional: no "(verplicht)"
+    assert text_of(doc, "label[for=f-namens_minderjarige]") == "Namens een minderjarige"
+    assert doc.get_element_by_id("f-ontvangen_op").get("type") == "date"
+    assert "Uiterlijk" not in text_of(doc, "dl.facts")  # this task has no deadline
+    assert site.inbox_ids() == [task]
+
+
+def test_task_page_shows_the_due_date(site: Site) -> None:
+    task = site.decision_task()
+    doc = page(site.client("hulpverlener").get(f"/tasks/{task}"))
+    assert text_of(doc, "h1") == "Identiteit controleren en beslissen"
+    facts = text_of(doc, "dl.facts")
+    # 4 calendar weeks from 30 October 2026, to the end of the day in Amsterdam.
+    assert "Uiterlijk 27-11-2026 23:59 (4 weken vanaf 30-10-2026)" in facts
+
+
+def test_invalid_post_shows_dutch_errors_and_keeps_every_value(site: Site) -> None:
+    task = site.start_demo()
+    typed = {
+        "ontvangen_op": "31-02-2026",
+        "recht": "",
+        "kanaal": "balie",
+        "omschrijving": "Betrokkene wil weten wie haar gegevens kreeg.",
+        "namens_minderjarige": "true",
+    }
+    response = site.client("hulpverlener").post(f"/tasks/{task}", data=typed)
+    assert response.status_code == 422
+    doc = page(response)
+    assert text_of(doc, "#f-ontvangen_op-error") == "Fout: Vul een geldige datum in (dd-mm-jjjj)."
+    assert text_of(doc, "#f-recht-error") == "Fout: Dit veld is verplicht."
+    assert not doc.cssselect("#f-omschrijving-error")
+    assert doc.get_element_by_id("f-ontvangen_op").get("aria-invalid") == "true"
+    summary = doc.cssselect(".kf-error-summary")[0]
+    assert text_of(summary, "h2") == "Er is een probleem"
+    assert [a.get("href") for a in summary.cssselect("a")] == ["#f-ontvangen_op", "#f-recht"]
+    # What was typed is still there.
+    assert doc.get_element_by_id("f-ontvangen_op").get("value") == "31-02-2026"
+    assert doc.get_element_by_id("f-omschrijving").text_content() == typed["omschrijving"]
+    assert doc.cssselect("input[name=kanaal][checked]")[0].get("value") == "balie"
+    assert doc.get_element_by_id("f-namens_minderjarige").get("checked") is not None
+    assert site.task_state(task) == ("open", {})
+    assert site.inbox_ids() == [task]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("omschrijving", "x" * 2001, "Gebruik hoogstens 2000 tekens."),
+        ("recht", "alles", "Kies een van de mogelijkheden."),
+        ("ontvangen_op", "gisteren", "Vul een geldige datum in (dd-mm-jjjj)."),
+    ],
+)
+def test_each_invalid_value_is_reported_at_its_field(site: Site, field: str, value: str, message: str) -> None:
+    task = site.start_demo()
+    response = site.client("hulpverlener").post(f"/tasks/{task}", data={**VALID_INTAKE, field: value})
+    assert response.status_code == 422
+    doc = page(response)
+    assert text_of(doc, f"#f-{field}-error") == f"Fout: {message}"
+    assert len(doc.cssselect(".kf-error-message")) == 1
+    assert value in response.get_data(as_text=True)
+    assert site.task_state(task) == ("open", {})
+
+
+def test_valid_post_completes_the_task_and_opens_the_next(site: Site) -> None:
+    task = site.start_demo()
+    client = site.client("hulpverlener")
+    next_task = task_id_from(client.post(f"/tasks/{task}", data=VALID_INTAKE))
+    assert next_task != task
+    doc = page(client.get(f"/tasks/{next_task}"))
+    assert text_of(doc, ".notice-success") == "Taak ‘Verzoek registreren’ is afgerond."
+    assert text_of(doc, "h1") == "Identiteit controleren en beslissen"
+    assert site.inbox_ids() == [next_task]
+    inbox = page(client.get("/inbox"))
+    assert [a.text for a in inbox.cssselect("table.list tbody a")] == ["Identiteit controleren en beslissen"]
+    assert site.task_state(task)[0] == "completed"
+
+
+# --- rows ------------------------------------------------------------------------------------------------
+
+
+def test_row_buttons_rerender_and_store_nothing(site: Site) -> None:
+    task = site.decision_task()
+    client = site.client("hulpverlener")
+    assert len(page(client.get(f"/tasks/{task}")).cssselect("fieldset.kf-row")) == 1
+    typed = {"besluit": "gedeeltelijk", "motivering": "Deel valt onder art. 41 UAVG.", "identiteit_vastgesteld": "true"}
+    added = client.post(f"/tasks/{task}", data={**typed, "partners.0.organisatie": "Rubicon", "_rows": "add:partners"})
+    assert added.status_code == 200
+    doc = page(added)
+    assert [f.get("id") for f in doc.cssselect("fieldset.kf-row")] == ["f-partners-0", "f-partners-1"]
+    assert doc.get_element_by_id("f-partners-0-organisatie").get("value") == "Rubicon"
+    assert doc.get_element_by_id("f-partners-1-organisatie").get("value") == ""
+    assert doc.get_element_by_id("f-motivering").text_content() == typed["motivering"]
+    assert doc.cssselect("input[name=besluit][checked]")[0].get("value") == "gedeeltelijk"
+    assert not doc.cssselect(".kf-error-summary")  # a row button is no submit: no validation yet
+    assert site.task_state(task) == ("open", {})
+
+    rows = {"partners.0.organisatie": "Rubicon", "partners.1.organisatie": "MET ggz"}
+    removed = page(client.post(f"/tasks/{task}", data={**typed, **rows, "_rows": "remove:partners:0"}))
+    assert [i.get("value") for i in removed.cssselect("fieldset.kf-row input[type=text]")] == ["MET ggz"]
+    assert site.task_state(task) == ("open", {})
+
+
+# --- conflicts -------------------------------------------------------------------------------------------
+
+MY_ANSWERS = {**VALID_INTAKE, "omschrijving": "Mijn eigen samenvatting van het verzoek.", "kanaal": "balie"}
+
+
+def test_task_completed_by_colleague_gives_409_naming_them(site: Site) -> None:
+    task = site.start_demo()
+    client = site.client("hulpverlener")
+    assert client.get(f"/tasks/{task}").status_code == 200
+    site.complete(task, {**VALID_INTAKE, "omschrijving": "Door Daan vastgelegd."}, username="collega")
+    response = client.post(f"/tasks/{task}", data=MY_ANSWERS)
+    assert response.status_code == 409
+    notice = text_of(page(response), ".notice-error")
+    assert notice.startswith("Niet opgeslagen. Deze taak is al afgerond door Daan Collega (02-11-2026 10:00).")
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert site.inbox_ids() == [task + 1]  # the colleague's completion stands, nothing of mine was added
+
+
+def test_task_completed_by_colleague_still_shows_my_typed_values(site: Site) -> None:
+    task = site.start_demo()
+    client = site.client("hulpverlener")
+    client.get(f"/tasks/{task}")
+    site.complete(task, VALID_INTAKE, username="collega")
+    response = client.post(f"/tasks/{task}", data=MY_ANSWERS)
+    assert response.status_code == 409
+    doc = page(response)
+    # The notice promises "Uw antwoorden staan hieronder nog": they must be on the page to copy.
+    assert doc.cssselect("#f-omschrijving"), "the 409 page does not show the values the user typed"
+    assert doc.get_element_by_id("f-omschrijving").text_content() == MY_ANSWERS["omschrijving"]
+    assert doc.cssselect("input[name=kanaal][checked]")[0].get("value") == "balie"
+    assert not [b for b in doc.cssselect("form button") if b.text == "Taak afronden"]
+
+
+def test_colleague_completing_during_my_request_keeps_my_values(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    task = site.start_demo()
+    original = task_service.complete_task
+
+    def colleague_first(*args: object, **kwargs: object) -> object:
+        monkeypatch.setattr(task_service, "complete_task", original)
+        site.complete(task, VALID_INTAKE, username="collega")
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(task_service, "complete_task", colleague_first)
+    response = site.client("hulpverlener").post(f"/tasks/{task}", data=MY_ANSWERS)
+    assert response.status_code == 409
+    doc = page(response)
+    assert "Daan Collega" in text_of(doc, ".notice-error")
+    assert doc.get_element_by_id("f-omschrijving").text_content() == MY_ANSWERS["omschrijving"]
+    assert not [b for b in doc.cssselect("form button") if b.text == "Taak afronden"]
+
+
+# --- access ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/tasks/987654"), ("POST", "/tasks/987654"), ("GET", "/instances/987654"), ("GET", "/tasks/abc")],
+)
+def test_unknown_ids_give_a_dutch_404(site: Site, method: str, path: str) -> None:
+    response = site.client("hulpverlener").open(path, method=method, data=VALID_INTAKE)
+    assert response.status_code == 404
+    doc = page(response)
+    assert text_of(doc, "h1") == "Niet gevonden"
+    assert text_of(doc, "main p") == "Deze pagina of dit onderdeel bestaat niet (meer)."
+
+
+@pytest.mark.parametrize("username", ["rubicon", "fg"])
+def test_task_of_another_organisation_or_role_is_forbidden(site: Site, username: str) -> None:
+    task = site.start_demo()
+    client = site.client(username)
+    for response in (client.get(f"/tasks/{task}"), client.post(f"/tasks/{task}", data=VALID_INTAKE)):
+        assert response.status_code == 403
+        doc = page(response)
+        assert text_of(doc, "h1") == "Geen toegang"
+        assert text_of(doc, "main p") == "Deze taak hoort bij een rol of organisatie die u niet heeft."
+        assert "Verzoek registreren" not in response.get_data(as_text=True)
+    client.post(f"/tasks/{task}/claim")
+    assert site.task_state(task) == ("open", {})
+    assert "nog niemand" in site.client("hulpverlener").get(f"/tasks/{task}").get_data(as_text=True)
+    assert task not in site.inbox_ids(username)
+
+
+def test_instance_of_another_organisation_is_forbidden(site: Site) -> None:
+    site.start_demo()
+    response = site.client("rubicon").get("/instances/1")
+    assert response.status_code == 403
+    assert text_of(page(response), "main p") == "U heeft geen toegang tot deze zaak."
+    assert site.client("hulpverlener").get("/instances/1").status_code == 200
+
+
+# --- escaping, errors and headers -------------------------------------------------------------------------
+
+SCRIPT = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
+
+
+def test_typed_html_is_shown_escaped(site: Site) -> None:
+    task = site.start_demo()
+    response = site.client("hulpverlener").post(f"/tasks/{task}", data={"omschrijving": SCRIPT, "recht": SCRIPT})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "<script" not in body and "<img" not in body
+    assert "&lt;script&gt;" in body
+    assert page(response).get_element_by_id("f-omschrijving").text_content() == SCRIPT
+
+    login = site.client().post("/login", data={"username": SCRIPT, "password": "x"})
+    assert "<script" not in login.get_data(as_text=True)
+    assert page(login).get_element_by_id("username").get("value") == SCRIPT
+    missing = site.client("hulpverlener").get("/%3Cscript%3Ealert(1)%3C/script%3E")
+    assert missing.status_code == 404 and "<script" not in missing.get_data(as_text=True)
+
+
+def test_unexpected_error_shows_no_stack_trace(
+    site: Site, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*_args: object) -> None:
+        raise RuntimeError(f"{SECRET} in /work/main/webapp/services/tasks.py")
+
+    client = site.client("hulpverlener")
+    monkeypatch.setattr(task_service, "list_inbox", broken)
+    with caplog.at_level(logging.ERROR):
+        response = client.get("/inbox")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert text_of(page(response), "h1") == "Er ging iets mis"
+    for leak in ("Traceback", "RuntimeError", SECRET, "webapp/"):
+        assert leak not in body
+    assert "RuntimeError" in caplog.text and SECRET not in caplog.text  # the log keeps case data out too
+
+
+def test_wrong_method_gives_a_dutch_405(site: Site) -> None:
+    response = site.client("hulpverlener").get("/logout")
+    assert response.status_code == 405
+    assert text_of(page(response), "h1") == "Niet toegestaan"
+
+
+@pytest.mark.parametrize(
+    ("username", "path", "status"),
+    [
+        (None, "/login", 200),
+        ("hulpverlener", "/inbox", 200),
+        ("hulpverlener", "/processes", 200),
+        ("hulpverlener", "/tasks/{task}", 200),
+        ("rubicon", "/tasks/{task}", 403),
+        ("hulpverlener", "/tasks/987654", 404),
+        ("hulpverlener", "/static/css/app.css", 200),
+    ],
+)
+def test_security_headers(site: Site, username: str | None, path: str, status: int) -> None:
+    task = site.start_demo()
+    response = site.client(username).get(path.format(task=task))
+    assert response.status_code == status
+    csp = response.headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    if not path.startswith("/static"):
+        assert response.headers["Cache-Control"] == "no-store"
+        assert "<script" not in response.get_data(as_text=True)  # nothing the CSP would have to block
+    response.close()
