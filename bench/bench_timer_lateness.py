@@ -11,25 +11,22 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sqlalchemy import func, select
 
-from sqlalchemy import func, select  # noqa: E402
-
-from webapp import build_context  # noqa: E402
-from webapp.config import PROJECT_ROOT, Settings, load_settings  # noqa: E402
-from webapp.persistence.models import AuditEvent, Job  # noqa: E402
-from webapp.services import instances  # noqa: E402
-from webapp.services.context import Origin  # noqa: E402
-from webapp.services.deploy import deploy_directory  # noqa: E402
-from webapp.services.seed import seed_demo  # noqa: E402
-from webapp.services.timers import run_worker  # noqa: E402
-from webapp.services.users import authenticate  # noqa: E402
+from webapp import build_context
+from webapp.config import PROJECT_ROOT, Settings, load_settings
+from webapp.persistence.models import AuditEvent, Job
+from webapp.services import instances
+from webapp.services.context import Origin
+from webapp.services.deploy import deploy_directory
+from webapp.services.seed import seed_demo
+from webapp.services.timers import run_worker
+from webapp.services.users import authenticate
 
 DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">

@@ -38,9 +38,34 @@ def page(response: TestResponse) -> Any:
     return lxml.html.document_fromstring(response.get_data(as_text=True))
 
 
+_SIMPLE = re.compile(r"([a-z0-9]*)((?:[.#][\w-]+|\[[\w-]+(?:=[^\]]+)?\])*)")
+_PART = re.compile(r"([.#])([\w-]+)|\[([\w-]+)(?:=([^\]]+))?\]")
+
+
+def select(doc: Any, css: str) -> list[Any]:
+    """Elements under ``doc`` matching a small CSS subset (tag, .class, #id, [attr], [attr=value], descendant).
+
+    lxml's own ``cssselect`` needs the cssselect package, which is no dependency of the project.
+    """
+    steps = []
+    for simple in css.split():
+        match = _SIMPLE.fullmatch(simple)
+        assert match, f"unsupported selector {simple!r}"
+        tests = []
+        for kind, name, attr, value in _PART.findall(match.group(2)):
+            if kind == ".":
+                tests.append(f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')")
+            elif kind == "#":
+                tests.append(f"@id='{name}'")
+            else:
+                tests.append(f"@{attr}='{value}'" if value else f"@{attr}")
+        steps.append((match.group(1) or "*") + "".join(f"[{t}]" for t in tests))
+    return list(doc.xpath(".//" + "//".join(steps)))
+
+
 def text_of(doc: Any, css: str) -> str:
     """The whitespace-normalised text of the first element matching ``css`` ("" when there is none)."""
-    found = doc.cssselect(css)
+    found = select(doc, css)
     return " ".join(found[0].text_content().split()) if found else ""
 
 

@@ -183,9 +183,9 @@ def _history(session: Session, instance_id: int) -> list[HistoryLine]:
         .order_by(AuditEvent.id)
     )
     task_names = dict(
-        session.execute(select(HumanTask.id, HumanTask.name).where(HumanTask.instance_id == instance_id))
-        
-        .all()
+        session.execute(
+            select(HumanTask.id, HumanTask.name).where(HumanTask.instance_id == instance_id)
+        ).all()
     )
     return [
         HistoryLine(
