@@ -75,7 +75,9 @@ def _worker(ctx: ServiceContext, settings: Settings) -> int:
 
 
 def _run(ctx: ServiceContext, settings: Settings) -> int:
-    from werkzeug.serving import run_simple
+    # waitress: a production-grade threaded server in pure Python, so the single-machine default needs no
+    # reverse proxy; several processes on PostgreSQL run under gunicorn instead.
+    from waitress import serve
 
     stop = threading.Event()
     worker = threading.Thread(
@@ -86,7 +88,7 @@ def _run(ctx: ServiceContext, settings: Settings) -> int:
     address = f"http://{settings.host}:{settings.port}"
     print(f"Ketenflow draait op {address} (timers elke {settings.timer_poll_seconds} s bekeken)")
     try:
-        run_simple(settings.host, settings.port, app, threaded=True, use_reloader=False, use_debugger=False)
+        serve(app, host=settings.host, port=settings.port, threads=8, ident="Ketenflow")
     finally:
         stop.set()
     return 0

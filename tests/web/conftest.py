@@ -43,7 +43,7 @@ _PART = re.compile(r"([.#])([\w-]+)|\[([\w-]+)(?:=([^\]]+))?\]")
 
 
 def select(doc: Any, css: str) -> list[Any]:
-    """Elements under ``doc`` matching a small CSS subset (tag, .class, #id, [attr], [attr=value], descendant).
+    """Elements under ``doc`` matching a CSS subset: tag, .class, #id, [attr], [attr=value], descendant.
 
     lxml's own ``cssselect`` needs the cssselect package, which is no dependency of the project.
     """
@@ -66,7 +66,7 @@ def select(doc: Any, css: str) -> list[Any]:
 def text_of(doc: Any, css: str) -> str:
     """The whitespace-normalised text of the first element matching ``css`` ("" when there is none)."""
     found = select(doc, css)
-    return " ".join(found[0].text_content().split()) if found else ""
+    return " ".join(" ".join(found[0].itertext()).split()) if found else ""
 
 
 def local_path(response: TestResponse) -> str:
