@@ -136,6 +136,9 @@ def validate_form_data(schema: dict[str, Any], data: dict[str, Any]) -> dict[str
 
 def _error_paths(schema: dict[str, Any], error: ValidationError) -> list[str]:
     base = _field_path(schema, list(error.path))
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = (error.schema or {}).get("properties", {})
+        return [f"{base}.{name}" if base else name for name in error.instance if name not in allowed]
     if error.validator != "required" or not isinstance(error.instance, dict):
         return [base]
     # jsonschema names the missing property only inside its English message, so recompute which are missing.
@@ -205,6 +208,7 @@ _MESSAGES: dict[str, Callable[[ValidationError], str]] = {
     "maxItems": _items_message,
     "uniqueItems": lambda e: "Kies elke mogelijkheid maar één keer.",
     "const": lambda e: "Vink dit aan om verder te gaan." if e.validator_value is True else "Dit mag niet.",
+    "additionalProperties": lambda _e: "Dit veld hoort niet bij dit formulier.",
 }
 
 

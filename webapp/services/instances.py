@@ -130,6 +130,7 @@ def view_instance(
                 actor_id=actor.user_id,
                 object_type="process_instance",
                 object_id=str(instance_id),
+                process_instance_id=instance_id,
             )
             raise AccessDenied(decision.reason)
         definition = ctx.definitions.get(session, instance.definition_id)

@@ -97,6 +97,7 @@ def open_task(ctx: ServiceContext, actor: Actor, task_id: int, origin: Origin | 
 def claim_task(ctx: ServiceContext, actor: Actor, task_id: int, origin: Origin | None = None) -> None:
     with ctx.db.write() as session:
         row = _load_task(session, task_id)
+        _ensure_visible(ctx, session, actor, row, "task.claimed")
         _ensure_open(session, row)
         decision = access.may_claim_task(actor, _facts(row))
         if not decision:
@@ -120,6 +121,7 @@ def claim_task(ctx: ServiceContext, actor: Actor, task_id: int, origin: Origin |
 def release_task(ctx: ServiceContext, actor: Actor, task_id: int, origin: Origin | None = None) -> None:
     with ctx.db.write() as session:
         row = _load_task(session, task_id)
+        _ensure_visible(ctx, session, actor, row, "task.released")
         _ensure_open(session, row)
         if row.assignee_id != actor.user_id:
             session.rollback()
@@ -144,6 +146,14 @@ def release_task(ctx: ServiceContext, actor: Actor, task_id: int, origin: Origin
             process_instance_id=row.instance_id,
             task_id=row.id,
         )
+
+
+def _ensure_visible(ctx: ServiceContext, session: Session, actor: Actor, row: HumanTask, event: str) -> None:
+    """Refuse outsiders before telling anything about the task's state (who completed it, and when)."""
+    decision = access.may_see_task(actor, _facts(row))
+    if not decision:
+        session.rollback()
+        _deny(ctx, actor, row, event, Action.UPDATE, decision.reason)
 
 
 def _ensure_open(session: Session, row: HumanTask) -> None:
@@ -195,6 +205,7 @@ def _complete(
     failure: ProcessError | None = None
     with ctx.db.write() as session:
         row, instance = lock_task(session, task_id)
+        _ensure_visible(ctx, session, actor, row, "task.completed")
         _ensure_open(session, row)
         decision = access.may_complete_task(actor, _facts(row))
         if not decision:

@@ -33,7 +33,7 @@ def claim_due_jobs(ctx: ServiceContext, worker_id: str, batch: int = 50) -> list
             select(Job)
             .where(
                 Job.kind == TIMER_JOB,
-                Job.due_at <= now,
+                Job.due_at < now,  # strictly: SpiffWorkflow fires a timer only after its instant
                 or_(Job.locked_until.is_(None), Job.locked_until < now),
             )
             .order_by(Job.due_at)
@@ -62,7 +62,10 @@ def fire_job(ctx: ServiceContext, worker_id: str, job_id: int) -> bool:
             .execution_options(populate_existing=True)
         ).scalar_one()
         session.refresh(job)
-        if job.locked_by != worker_id or job.due_at > now:
+        if job.locked_by != worker_id:
+            return False  # our lease ran out and another worker has it
+        if job.due_at >= now:  # moved by a completion since we claimed it: give it back
+            job.locked_by, job.locked_until = None, None
             return False
         loaded = ctx.runtime.load(instance.serialization)
         open_before = ctx.runtime.ready_task_ids(loaded)
