@@ -19,6 +19,7 @@ from werkzeug.test import TestResponse
 
 from tests.factories import home_organisation, login
 from webapp import create_app
+from webapp.domain.access import Actor
 from webapp.services import tasks as task_service
 from webapp.services.context import ServiceContext
 from webapp.services.instances import start_process
@@ -69,6 +70,21 @@ def text_of(doc: Any, css: str) -> str:
     return " ".join(" ".join(found[0].itertext()).split()) if found else ""
 
 
+def error_page(response: TestResponse) -> tuple[int, str, str]:
+    """Status, heading and message of an error page; the page must not show a stack trace."""
+    body = response.get_data(as_text=True)
+    assert "Traceback" not in body and 'File "' not in body
+    doc = page(response)
+    return response.status_code, text_of(doc, "h1"), text_of(doc, "main p")
+
+
+def csrf_token(response: TestResponse) -> str:
+    """The CSRF token a page's forms carry."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True))
+    assert match, "no csrf_token in the page"
+    return match.group(1)
+
+
 def local_path(response: TestResponse) -> str:
     """The redirect target's path; fails when the redirect leaves the site."""
     assert response.status_code in (302, 303), response.status_code
@@ -89,6 +105,13 @@ class Site:
     def __init__(self, app: Flask, ctx: ServiceContext) -> None:
         self.app = app
         self.ctx = ctx
+        self._actors: dict[str, Actor] = {}
+
+    def actor(self, username: str) -> Actor:
+        """The service-layer actor, signed in once per test (password hashing is slow on purpose)."""
+        if username not in self._actors:
+            self._actors[username] = login(self.ctx, username)
+        return self._actors[username]
 
     def client(self, username: str | None = None) -> FlaskClient:
         client = self.app.test_client()
@@ -101,14 +124,14 @@ class Site:
 
     def start_demo(self, username: str = "hulpverlener") -> int:
         """Start the demo process; returns the id of the first task ("Verzoek registreren")."""
-        actor = login(self.ctx, username)
+        actor = self.actor(username)
         result = start_process(self.ctx, actor, DEMO, home_organisation(actor))
         assert result.next_task_id is not None
         return result.next_task_id
 
     def complete(self, task_id: int, data: dict[str, Any], username: str = "hulpverlener") -> int | None:
         """Complete a task with typed data, as ``username``; returns the next task for that user."""
-        return task_service.complete_task(self.ctx, login(self.ctx, username), task_id, data).next_task_id
+        return task_service.complete_task(self.ctx, self.actor(username), task_id, data).next_task_id
 
     def decision_task(self) -> int:
         """A demo instance whose intake is done; returns the decision task's id."""
@@ -116,14 +139,24 @@ class Site:
         assert next_id is not None
         return next_id
 
+    def post_after_colleague_completed(self, answers: dict[str, str]) -> tuple[int, int | None, TestResponse]:
+        """hulpverlener opens the first task, collega completes it, then hulpverlener posts ``answers``.
+
+        Returns the task, the next task the colleague's completion created, and the response to the post."""
+        task = self.start_demo()
+        client = self.client("hulpverlener")
+        assert client.get(f"/tasks/{task}").status_code == 200
+        decision = self.complete(task, VALID_INTAKE, username="collega")
+        return task, decision, client.post(f"/tasks/{task}", data=answers)
+
     # --- inspection ---
 
     def inbox_ids(self, username: str = "hulpverlener") -> list[int]:
-        return [t.id for t in task_service.list_inbox(self.ctx, login(self.ctx, username))]
+        return [t.id for t in task_service.list_inbox(self.ctx, self.actor(username))]
 
     def task_state(self, task_id: int, username: str = "hulpverlener") -> tuple[str, dict[str, Any]]:
         """The task's state and the form data the engine holds for it."""
-        form = task_service.open_task(self.ctx, login(self.ctx, username), task_id)
+        form = task_service.open_task(self.ctx, self.actor(username), task_id)
         return form.task.state, form.data
 
 

@@ -4,50 +4,61 @@ errors, conflicts, access, escaping, CSRF and security headers."""
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
 
-from tests.web.conftest import DEMO, VALID_INTAKE, Site, local_path, page, select, task_id_from, text_of
+from tests.web.conftest import (
+    DEMO,
+    VALID_INTAKE,
+    Site,
+    csrf_token,
+    error_page,
+    local_path,
+    page,
+    select,
+    task_id_from,
+    text_of,
+)
 from webapp.services import tasks as task_service
 from webapp.services.seed import DEMO_PASSWORD
 
 CSRF_MESSAGE = "Het formulier was verlopen. Laad de pagina opnieuw en probeer het nog eens."
 SECRET = "geheime casus van Jan Jansen"
+CREDENTIALS = {"username": "hulpverlener", "password": DEMO_PASSWORD}
 
 # --- signing in ----------------------------------------------------------------------------------------
 
+PROTECTED_GET = ["/", "/inbox", "/processes", "/tasks/{t}", "/instances/1"]
+PROTECTED_POST = ["/tasks/{t}", "/tasks/{t}/claim", "/tasks/{t}/release", "/processes/{d}/start", "/logout"]
+
 
 @pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("GET", "/"),
-        ("GET", "/inbox"),
-        ("GET", "/processes"),
-        ("GET", "/tasks/{task}"),
-        ("GET", "/instances/1"),
-        ("POST", "/tasks/{task}"),
-        ("POST", "/tasks/{task}/claim"),
-        ("POST", "/tasks/{task}/release"),
-        ("POST", f"/processes/{DEMO}/start"),
-        ("POST", "/logout"),
-    ],
+    ("method", "path"), [("GET", p) for p in PROTECTED_GET] + [("POST", p) for p in PROTECTED_POST]
 )
 def test_every_page_requires_login(site: Site, method: str, path: str) -> None:
     task = site.start_demo()
-    path = path.format(task=task)
-    response = site.client().open(path, method=method, data={**VALID_INTAKE, "organisation_id": "3"})
+    path = path.format(t=task, d=DEMO)
+    client = site.client()
+    came_from = f"/tasks/{task}"
+    headers = {"Referer": f"http://localhost{came_from}"} if method == "POST" else {}
+    response = client.open(
+        path, method=method, data={**VALID_INTAKE, "organisation_id": "3"}, headers=headers
+    )
     assert local_path(response) == "/login"
-    assert parse_qs(urlsplit(response.location).query)["next"] == [path]
+    # A POST-only address would answer 405 after signing in: a POST returns to the page it came from.
+    expected_next = path if method == "GET" else came_from
+    assert parse_qs(urlsplit(response.location).query)["next"] == [expected_next]
+    if method == "GET":  # signing in from there returns to the page asked for
+        assert local_path(client.post(response.location, data=CREDENTIALS)) == path
     # Nothing happened on the anonymous POST: the task is still open, unclaimed and without data.
     assert site.inbox_ids() == [task]
-    state, data = site.task_state(task)
-    assert (state, data) == ("open", {})
-    facts = text_of(page(site.client("hulpverlener").get(f"/tasks/{task}")), "dl.facts")
-    assert "Opgepakt door nog niemand" in facts
+    assert site.task_state(task) == ("open", {})
+    assert "Opgepakt door nog niemand" in text_of(
+        page(site.client("hulpverlener").get(f"/tasks/{task}")), "dl"
+    )
 
 
 @pytest.mark.parametrize("username", ["hulpverlener", "niemand"])
@@ -63,23 +74,12 @@ def test_wrong_password_is_refused_in_dutch_and_keeps_the_username(site: Site, u
     assert local_path(client.get("/inbox")) == "/login"
 
 
-def test_login_returns_to_the_page_asked_for(site: Site) -> None:
-    task = site.start_demo()
-    client = site.client()
-    asked = client.get(f"/tasks/{task}")
-    response = client.post(asked.location, data={"username": "hulpverlener", "password": DEMO_PASSWORD})
-    assert local_path(response) == f"/tasks/{task}"
-    assert client.get(f"/tasks/{task}").status_code == 200
-
-
 @pytest.mark.parametrize(
     "target",
     ["https://evil.example", "//evil.example", "/%5Cevil.example", "/%09/evil.example", "https:evil"],
 )
 def test_login_never_redirects_off_site(site: Site, target: str) -> None:
-    response = site.client().post(
-        f"/login?next={target}", data={"username": "hulpverlener", "password": DEMO_PASSWORD}
-    )
+    response = site.client().post(f"/login?next={target}", data=CREDENTIALS)
     # A browser reads "\" as "/" in a URL, so "/\evil.example" must not come back unescaped either.
     location = response.location.replace("\\", "/")
     assert not location.startswith("//")
@@ -97,23 +97,13 @@ def test_logout_ends_the_session(site: Site) -> None:
 # --- CSRF ------------------------------------------------------------------------------------------------
 
 
-def _token(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no csrf_token in the page"
-    return match.group(1)
-
-
 def test_posts_without_csrf_token_are_refused_and_change_nothing(csrf_app: Flask, site: Site) -> None:
     task = site.start_demo()
     client = csrf_app.test_client()
-    refused = client.post("/login", data={"username": "hulpverlener", "password": DEMO_PASSWORD})
-    assert refused.status_code == 400
-    assert text_of(page(refused), "main p") == CSRF_MESSAGE
-    token = _token(client.get("/login").get_data(as_text=True))
-    signed_in = client.post(
-        "/login", data={"username": "hulpverlener", "password": DEMO_PASSWORD, "csrf_token": token}
-    )
-    assert local_path(signed_in) == "/inbox"
+    refused = client.post("/login", data=CREDENTIALS)
+    assert error_page(refused) == (400, "Verzoek niet begrepen", CSRF_MESSAGE)
+    token = csrf_token(client.get("/login"))
+    assert local_path(client.post("/login", data={**CREDENTIALS, "csrf_token": token})) == "/inbox"
 
     for path, data in [
         (f"/processes/{DEMO}/start", {"organisation_id": "3"}),
@@ -121,16 +111,13 @@ def test_posts_without_csrf_token_are_refused_and_change_nothing(csrf_app: Flask
         (f"/tasks/{task}/claim", {}),
         ("/logout", {}),
     ]:
-        response = client.post(path, data=data)
-        assert response.status_code == 400, path
-        assert text_of(page(response), "main p") == CSRF_MESSAGE
-        assert "Traceback" not in response.get_data(as_text=True)
+        assert error_page(client.post(path, data=data)) == (400, "Verzoek niet begrepen", CSRF_MESSAGE), path
     assert site.inbox_ids() == [task]  # no second instance started
     assert site.task_state(task) == ("open", {})
     assert "nog niemand" in client.get(f"/tasks/{task}").get_data(as_text=True)  # not claimed, not logged out
 
     # The same POST with the page's token goes through: the token is what made the difference.
-    token = _token(client.get("/processes").get_data(as_text=True))
+    token = csrf_token(client.get("/processes"))
     started = client.post(f"/processes/{DEMO}/start", data={"organisation_id": "3", "csrf_token": token})
     assert task_id_from(started) != task
 
@@ -152,12 +139,9 @@ def test_start_from_processes_page_opens_the_first_task_form(site: Site) -> None
     assert text_of(doc, "h1") == "Verzoek registreren"
     assert text_of(doc, ".notice-success") == "De procedure is gestart."
     assert text_of(doc, ".instructions").startswith("Registreer het verzoek van de betrokkene.")
-    labels = {text_of(doc, f"label[for=f-{n}]") for n in ("ontvangen_op", "recht", "omschrijving")}
-    assert labels == {
-        "Ontvangen op (verplicht)",
-        "Ingeroepen recht (verplicht)",
-        "Omschrijving van het verzoek (verplicht)",
-    }
+    assert text_of(doc, "label[for=f-ontvangen_op]") == "Ontvangen op (verplicht)"
+    assert text_of(doc, "label[for=f-recht]") == "Ingeroepen recht (verplicht)"
+    assert text_of(doc, "label[for=f-omschrijving]") == "Omschrijving van het verzoek (verplicht)"
     assert text_of(doc, "fieldset legend") == "Kanaal"  # optional: no "(verplicht)"
     assert text_of(doc, "label[for=f-namens_minderjarige]") == "Namens een minderjarige"
     assert doc.get_element_by_id("f-ontvangen_op").get("type") == "date"
@@ -169,9 +153,8 @@ def test_task_page_shows_the_due_date(site: Site) -> None:
     task = site.decision_task()
     doc = page(site.client("hulpverlener").get(f"/tasks/{task}"))
     assert text_of(doc, "h1") == "Identiteit controleren en beslissen"
-    facts = text_of(doc, "dl.facts")
     # 4 calendar weeks from 30 October 2026, to the end of the day in Amsterdam.
-    assert "Uiterlijk 27-11-2026 23:59 (4 weken vanaf 30-10-2026)" in facts
+    assert "Uiterlijk 27-11-2026 23:59 (4 weken vanaf 30-10-2026)" in text_of(doc, "dl.facts")
 
 
 def test_invalid_post_shows_dutch_errors_and_keeps_every_value(site: Site) -> None:
@@ -245,14 +228,9 @@ def test_row_buttons_rerender_and_store_nothing(site: Site) -> None:
     task = site.decision_task()
     client = site.client("hulpverlener")
     assert len(select(page(client.get(f"/tasks/{task}")), "fieldset.kf-row")) == 1
-    typed = {
-        "besluit": "gedeeltelijk",
-        "motivering": "Deel valt onder art. 41 UAVG.",
-        "identiteit_vastgesteld": "true",
-    }
-    added = client.post(
-        f"/tasks/{task}", data={**typed, "partners.0.organisatie": "Rubicon", "_rows": "add:partners"}
-    )
+    typed = {"besluit": "gedeeltelijk", "motivering": "Art. 41 UAVG.", "identiteit_vastgesteld": "true"}
+    row = {"partners.0.organisatie": "Rubicon"}
+    added = client.post(f"/tasks/{task}", data={**typed, **row, "_rows": "add:partners"})
     assert added.status_code == 200
     doc = page(added)
     assert [f.get("id") for f in select(doc, "fieldset.kf-row")] == ["f-partners-0", "f-partners-1"]
@@ -260,6 +238,7 @@ def test_row_buttons_rerender_and_store_nothing(site: Site) -> None:
     assert doc.get_element_by_id("f-partners-1-organisatie").get("value") == ""
     assert doc.get_element_by_id("f-motivering").text_content() == typed["motivering"]
     assert select(doc, "input[name=besluit][checked]")[0].get("value") == "gedeeltelijk"
+    assert select(doc, "input[name=identiteit_vastgesteld][checked]")[0].get("value") == "true"
     assert not select(doc, ".kf-error-summary")  # a row button is no submit: no validation yet
     assert site.task_state(task) == ("open", {})
 
@@ -275,16 +254,10 @@ MY_ANSWERS = {**VALID_INTAKE, "omschrijving": "Mijn eigen samenvatting van het v
 
 
 def test_task_completed_by_colleague_gives_409_naming_them(site: Site) -> None:
-    task = site.start_demo()
-    client = site.client("hulpverlener")
-    assert client.get(f"/tasks/{task}").status_code == 200
-    decision = site.complete(task, VALID_INTAKE, username="collega")
-    response = client.post(f"/tasks/{task}", data=MY_ANSWERS)
+    task, decision, response = site.post_after_colleague_completed(MY_ANSWERS)
     assert response.status_code == 409
-    notice = text_of(page(response), ".notice-error")
-    assert notice.startswith(
-        "Niet opgeslagen. Deze taak is al afgerond door Daan Collega (02-11-2026 10:00)."
-    )
+    notice = "Niet opgeslagen. Deze taak is al afgerond door Daan Collega (02-11-2026 10:00)."
+    assert text_of(page(response), ".notice-error").startswith(notice)
     assert "Traceback" not in response.get_data(as_text=True)
     # The colleague's completion stands and mine added nothing: one next task, nothing else.
     assert site.inbox_ids() == [decision]
@@ -292,11 +265,7 @@ def test_task_completed_by_colleague_gives_409_naming_them(site: Site) -> None:
 
 
 def test_task_completed_by_colleague_still_shows_my_typed_values(site: Site) -> None:
-    task = site.start_demo()
-    client = site.client("hulpverlener")
-    client.get(f"/tasks/{task}")
-    site.complete(task, VALID_INTAKE, username="collega")
-    response = client.post(f"/tasks/{task}", data=MY_ANSWERS)
+    response = site.post_after_colleague_completed(MY_ANSWERS)[2]
     assert response.status_code == 409
     doc = page(response)
     # The notice promises "Uw antwoorden staan hieronder nog": they must be on the page to copy.
@@ -329,37 +298,43 @@ def test_colleague_completing_during_my_request_keeps_my_values(
 # --- access ----------------------------------------------------------------------------------------------
 
 
+NOT_FOUND = (404, "Niet gevonden", "Deze pagina of dit onderdeel bestaat niet (meer).")
+
+
 @pytest.mark.parametrize(
-    ("method", "path"),
+    ("method", "path", "expected"),
     [
-        ("GET", "/tasks/987654"),
-        ("POST", "/tasks/987654"),
-        ("GET", "/instances/987654"),
-        ("GET", "/tasks/abc"),
+        ("GET", "/tasks/987654", NOT_FOUND),
+        ("POST", "/tasks/987654", NOT_FOUND),
+        ("GET", "/instances/987654", NOT_FOUND),
+        ("GET", "/tasks/abc", NOT_FOUND),
+        ("POST", "/processes/onbekend/start", NOT_FOUND),
+        ("GET", "/logout", (405, "Niet toegestaan", "Deze handeling is hier niet mogelijk.")),
     ],
 )
-def test_unknown_ids_give_a_dutch_404(site: Site, method: str, path: str) -> None:
-    response = site.client("hulpverlener").open(path, method=method, data=VALID_INTAKE)
-    assert response.status_code == 404
-    doc = page(response)
-    assert text_of(doc, "h1") == "Niet gevonden"
-    assert text_of(doc, "main p") == "Deze pagina of dit onderdeel bestaat niet (meer)."
+def test_unknown_pages_give_a_dutch_error_page(
+    site: Site, method: str, path: str, expected: tuple[int, str, str]
+) -> None:
+    response = site.client("hulpverlener").open(path, method=method, data={"organisation_id": "3"})
+    assert error_page(response) == expected
 
 
 @pytest.mark.parametrize("username", ["rubicon", "fg"])
 def test_task_of_another_organisation_or_role_is_forbidden(site: Site, username: str) -> None:
     task = site.start_demo()
     client = site.client(username)
+    reason = "Deze taak hoort bij een rol of organisatie die u niet heeft."
     for response in (client.get(f"/tasks/{task}"), client.post(f"/tasks/{task}", data=VALID_INTAKE)):
-        assert response.status_code == 403
-        doc = page(response)
-        assert text_of(doc, "h1") == "Geen toegang"
-        assert text_of(doc, "main p") == "Deze taak hoort bij een rol of organisatie die u niet heeft."
+        assert error_page(response) == (403, "Geen toegang", reason)
         assert "Verzoek registreren" not in response.get_data(as_text=True)
     client.post(f"/tasks/{task}/claim")
     assert site.task_state(task) == ("open", {})
     assert "nog niemand" in site.client("hulpverlener").get(f"/tasks/{task}").get_data(as_text=True)
     assert task not in site.inbox_ids(username)
+    # Once completed, an outsider still learns nothing about it: not who completed it, nor when.
+    site.complete(task, VALID_INTAKE, username="collega")
+    refused = client.post(f"/tasks/{task}/claim", follow_redirects=True)
+    assert refused.status_code == 403 and "Daan Collega" not in refused.get_data(as_text=True)
 
 
 def test_instance_of_another_organisation_is_forbidden(site: Site) -> None:
@@ -368,11 +343,8 @@ def test_instance_of_another_organisation_is_forbidden(site: Site) -> None:
     link = page(own.get(f"/tasks/{task}")).xpath("//a[text()='Verloop van deze procedure']")[0].get("href")
     assert own.get(link).status_code == 200
     response = site.client("rubicon").get(link)
-    assert response.status_code == 403
-    doc = page(response)
-    assert text_of(doc, "h1") == "Geen toegang"
-    assert text_of(doc, "main p") == "U heeft geen toegang tot deze zaak."
-    assert "Sanne Hulpverlener" not in doc.text_content()
+    assert error_page(response) == (403, "Geen toegang", "U heeft geen toegang tot deze zaak.")
+    assert "Sanne Hulpverlener" not in response.get_data(as_text=True)
 
 
 # --- escaping, errors and headers -------------------------------------------------------------------------
@@ -408,18 +380,10 @@ def test_unexpected_error_shows_no_stack_trace(
     monkeypatch.setattr(task_service, "list_inbox", broken)
     with caplog.at_level(logging.ERROR):
         response = client.get("/inbox")
-    assert response.status_code == 500
-    body = response.get_data(as_text=True)
-    assert text_of(page(response), "h1") == "Er ging iets mis"
-    for leak in ("Traceback", "RuntimeError", SECRET, "webapp/"):
-        assert leak not in body
+    assert error_page(response)[:2] == (500, "Er ging iets mis")
+    for leak in ("RuntimeError", SECRET, "webapp/"):
+        assert leak not in response.get_data(as_text=True)
     assert "RuntimeError" in caplog.text and SECRET not in caplog.text  # the log keeps case data out too
-
-
-def test_wrong_method_gives_a_dutch_405(site: Site) -> None:
-    response = site.client("hulpverlener").get("/logout")
-    assert response.status_code == 405
-    assert text_of(page(response), "h1") == "Niet toegestaan"
 
 
 @pytest.mark.parametrize(

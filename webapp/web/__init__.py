@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from urllib.parse import urlsplit
+
+from flask import Flask, flash, redirect, request, url_for
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
@@ -21,12 +23,27 @@ CSP = (
 )
 
 
+def _local_referrer() -> str | None:
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc and referrer.netloc != request.host:
+        return None
+    return referrer.path or None
+
+
 def register_web(app: Flask) -> None:
     CSRFProtect(app)
     login = LoginManager(app)
     login.login_view = "auth.login"
     login.login_message = "Meld u aan om verder te gaan."
     login.login_message_category = "info"
+
+    @login.unauthorized_handler
+    def _unauthorized() -> Response:
+        # After signing in we send people back with a GET; a POST-only address would answer 405, so a
+        # form posted after the session expired returns to the page it was posted from.
+        target = request.full_path.rstrip("?") if request.method == "GET" else _local_referrer()
+        flash(login.login_message, login.login_message_category)
+        return redirect(url_for("auth.login", next=target))
 
     @login.user_loader
     def _load(user_id: str) -> SessionUser | None:
