@@ -45,6 +45,29 @@ def _load_task(session: Session, task_id: int) -> HumanTask:
     return row
 
 
+def _audit_task(
+    session: Session,
+    ctx: ServiceContext,
+    actor: Actor,
+    row: HumanTask,
+    event: str,
+    action: Action,
+    origin: Origin | None,
+) -> None:
+    audit(
+        session,
+        ctx,
+        event,
+        action,
+        actor_id=actor.user_id,
+        origin=origin,
+        object_type="human_task",
+        object_id=str(row.id),
+        process_instance_id=row.instance_id,
+        task_id=row.id,
+    )
+
+
 def _deny(ctx: ServiceContext, actor: Actor, row: HumanTask, event: str, action: Action, reason: str) -> None:
     audit_denial(
         ctx,
@@ -78,18 +101,7 @@ def open_task(ctx: ServiceContext, actor: Actor, task_id: int, origin: Origin | 
             loaded = ctx.runtime.load(instance.serialization)
             task_data = ctx.runtime.task_data(loaded, row.spiff_task_id)
             data = {k: v for k, v in task_data.items() if k in schema.get("properties", {})}
-        audit(
-            session,
-            ctx,
-            "task.read",
-            Action.READ,
-            actor_id=actor.user_id,
-            origin=origin,
-            object_type="human_task",
-            object_id=str(row.id),
-            process_instance_id=row.instance_id,
-            task_id=row.id,
-        )
+        _audit_task(session, ctx, actor, row, "task.read", Action.READ, origin)
         view = task_view(session, row.id, actor)
         return TaskForm(view, row.instructions, schema, definition.form(row.ui_form), data)
 
@@ -104,18 +116,7 @@ def claim_task(ctx: ServiceContext, actor: Actor, task_id: int, origin: Origin |
             session.rollback()
             _deny(ctx, actor, row, "task.claimed", Action.UPDATE, decision.reason)
         row.assignee_id = actor.user_id
-        audit(
-            session,
-            ctx,
-            "task.claimed",
-            Action.UPDATE,
-            actor_id=actor.user_id,
-            origin=origin,
-            object_type="human_task",
-            object_id=str(row.id),
-            process_instance_id=row.instance_id,
-            task_id=row.id,
-        )
+        _audit_task(session, ctx, actor, row, "task.claimed", Action.UPDATE, origin)
 
 
 def release_task(ctx: ServiceContext, actor: Actor, task_id: int, origin: Origin | None = None) -> None:
@@ -134,18 +135,7 @@ def release_task(ctx: ServiceContext, actor: Actor, task_id: int, origin: Origin
                 "Alleen wie de taak heeft opgepakt kan haar teruggeven.",
             )
         row.assignee_id = None
-        audit(
-            session,
-            ctx,
-            "task.released",
-            Action.UPDATE,
-            actor_id=actor.user_id,
-            origin=origin,
-            object_type="human_task",
-            object_id=str(row.id),
-            process_instance_id=row.instance_id,
-            task_id=row.id,
-        )
+        _audit_task(session, ctx, actor, row, "task.released", Action.UPDATE, origin)
 
 
 def _ensure_visible(ctx: ServiceContext, session: Session, actor: Actor, row: HumanTask, event: str) -> None:
@@ -226,18 +216,7 @@ def _complete(
             failure, created = error, []
             instance.serialization = ctx.runtime.dump(loaded)
             instance.status, instance.last_error = "error", str(error)
-        audit(
-            session,
-            ctx,
-            "task.completed",
-            Action.UPDATE,
-            actor_id=actor.user_id,
-            origin=origin,
-            object_type="human_task",
-            object_id=str(row.id),
-            process_instance_id=instance.id,
-            task_id=row.id,
-        )
+        _audit_task(session, ctx, actor, row, "task.completed", Action.UPDATE, origin)
         session.flush()
         next_task = next((t.id for t in created if access.may_complete_task(actor, _facts(t))), None)
         result = CompleteResult(instance.id, next_task, instance.status == "completed")
