@@ -1,0 +1,3 @@
+"""Legal rules of the breach procedure."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Legal rules of the consent procedure."""
+
+from __future__ import annotations

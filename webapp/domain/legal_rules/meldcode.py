@@ -1,0 +1,3 @@
+"""Legal rules of the meldcode procedure."""
+
+from __future__ import annotations

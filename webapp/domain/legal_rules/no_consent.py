@@ -1,0 +1,3 @@
+"""Legal rules of the no_consent procedure."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Legal rules of the retention procedure."""
+
+from __future__ import annotations

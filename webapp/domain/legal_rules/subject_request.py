@@ -1,0 +1,3 @@
+"""Legal rules of the subject_request procedure."""
+
+from __future__ import annotations

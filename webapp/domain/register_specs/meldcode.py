@@ -1,0 +1,7 @@
+"""Registers of the meldcode procedure."""
+
+from __future__ import annotations
+
+from webapp.domain.register_specs.spec import RegisterSpec
+
+SPECS: list[RegisterSpec] = []
