@@ -99,3 +99,10 @@ def may_deploy(actor: Actor) -> Decision:
     if Role.PROCESS_OWNER in actor.roles or Role.ADMIN in actor.roles:
         return ALLOW
     return Decision(False, "Alleen een procesbeheerder mag processen uitrollen.")
+
+
+def may_read_register(actor: Actor, organisation_id: int, readers: frozenset[Role]) -> Decision:
+    """Registers hold the process's record of a case; each names the roles that read it (the FG: all)."""
+    if any(m.organisation_id == organisation_id and m.role in readers for m in actor.memberships):
+        return ALLOW
+    return Decision(False, "U heeft geen toegang tot dit register.")

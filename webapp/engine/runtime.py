@@ -12,11 +12,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition as SpiffMessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from webapp.domain.clock import Clock
@@ -26,6 +28,15 @@ from webapp.engine.clock import engine_time
 from webapp.engine.scripting import make_script_engine
 
 _TIMER_EVENTS = {"DurationTimerEventDefinition", "TimeDateEventDefinition", "CycleTimerEventDefinition"}
+
+
+@dataclass(frozen=True)
+class WaitingMessage:
+    """A message event the instance is waiting for, which a person may trigger (e.g. consent withdrawn)."""
+
+    name: str
+    label: str
+    lane: str | None
 
 
 @dataclass(frozen=True)
@@ -96,6 +107,31 @@ class WorkflowRuntime:
 
     def ready_task_ids(self, loaded: LoadedWorkflow) -> set[str]:
         return {str(t.id) for t in loaded._wf.get_tasks(state=TaskState.READY, manual=True)}
+
+    def task_properties(self, loaded: LoadedWorkflow, task_id: str) -> dict[str, str]:
+        spec = self._task(loaded, task_id).task_spec
+        properties = (getattr(spec, "extensions", None) or {}).get("properties", {})
+        return dict(properties)
+
+    def waiting_messages(self, loaded: LoadedWorkflow) -> list[WaitingMessage]:
+        found: dict[str, WaitingMessage] = {}
+        for task in loaded._wf.event_manager.tasks.values():
+            definition = task.task_spec.event_definition
+            if isinstance(definition, MessageEventDefinition) and definition.name not in found:
+                label = task.task_spec.bpmn_name or definition.name
+                found[definition.name] = WaitingMessage(definition.name, label, task.task_spec.lane)
+        return list(found.values())
+
+    def send_message(
+        self, loaded: LoadedWorkflow, name: str, payload: Mapping[str, Any] | None, clock: Clock
+    ) -> None:
+        event = BpmnEvent(SpiffMessageEventDefinition(name), dict(payload or {}))
+        with engine_time(clock):
+            try:
+                loaded._wf.send_event(event)
+            except SpiffWorkflowException as error:
+                raise _process_error(error) from None
+        self._step(loaded, clock)
 
     def task_data(self, loaded: LoadedWorkflow, task_id: str) -> dict[str, Any]:
         return dict(self._task(loaded, task_id).data)

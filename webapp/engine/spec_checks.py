@@ -21,6 +21,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
 from webapp.domain.deadlines import DueRule, parse_period
+from webapp.domain.legal_rules import RULES, parse_rule_ids
+from webapp.domain.register_specs import REGISTERS
 from webapp.domain.roles import role_for_lane
 from webapp.engine.forms import check_form_schema
 from webapp.engine.scripting import HELPERS, SAFE_BUILTINS
@@ -140,6 +142,11 @@ def _check_task_properties(task_spec: Any, forms: Mapping[str, Any]) -> Iterator
         elif key == "formJsonSchemaFilename":
             for issue in check_form_schema(forms[filename]):
                 yield f"formulier '{filename}': {issue}"
+    for rule_id in parse_rule_ids(properties.get("legalRules")):
+        if rule_id not in RULES:
+            yield f"de wettelijke regel '{rule_id}' (legalRules) bestaat niet"
+    if properties.get("register") and properties["register"] not in REGISTERS:
+        yield f"het register '{properties['register']}' bestaat niet"
     if properties.get("dueIn"):
         try:
             parse_period(properties["dueIn"])

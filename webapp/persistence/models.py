@@ -134,6 +134,30 @@ class Job(Base):
 JOBS: Table = Job.__table__  # type: ignore[assignment]
 
 
+class RegisterEntry(Base):
+    """One entry of a domain register (breach, consent, request, destruction …) per process instance.
+
+    Written by the process when a task that names the register completes; never edited behind it. The
+    register-specific fields (only those its spec lists) are kept together in ``fields``.
+    """
+
+    __tablename__ = "register_entry"
+    __table_args__ = (
+        UniqueConstraint("kind", "instance_id"),
+        Index("ix_register_org_kind", "organisation_id", "kind", "opened_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    status: Mapped[str | None] = mapped_column(String(100))
+    fields: Mapped[dict[str, Any]]
+    due_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
 class Outbox(Base):
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(primary_key=True)

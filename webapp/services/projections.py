@@ -16,6 +16,7 @@ from webapp.engine.runtime import LoadedWorkflow, ReadyTask
 from webapp.engine.scripting import parse_start
 from webapp.persistence.models import JOBS, HumanTask, ProcessInstance
 from webapp.services.context import ServiceContext
+from webapp.services.registers import close_registers
 
 TIMER_JOB = "timer"
 
@@ -55,6 +56,7 @@ def sync_instance(
     instance.next_due_at = ctx.runtime.next_due(loaded)
     if ctx.runtime.is_completed(loaded):
         instance.status, instance.ended_at = "completed", now
+        close_registers(session, instance.id, now)
     else:
         instance.status = "running" if ready else "waiting"
     instance.last_error = None

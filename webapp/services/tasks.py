@@ -21,10 +21,13 @@ from webapp.domain.errors import (
     ProcessError,
     TaskNotReady,
 )
+from webapp.domain.legal_rules import check_rules, parse_rule_ids
 from webapp.engine.forms import validate_form_data
+from webapp.engine.runtime import LoadedWorkflow
 from webapp.persistence.models import HumanTask, ProcessInstance, User
 from webapp.services.context import Origin, ServiceContext, audit, audit_denial
 from webapp.services.projections import sync_instance
+from webapp.services.registers import write_register
 from webapp.services.task_queries import inbox, task_view
 from webapp.services.views import CompleteResult, TaskForm, TaskView
 
@@ -189,6 +192,23 @@ def complete_task(
         ) from None
 
 
+def _validate(
+    ctx: ServiceContext,
+    loaded: LoadedWorkflow,
+    row: HumanTask,
+    schema: dict[str, Any] | None,
+    properties: Mapping[str, str],
+    data: Mapping[str, Any],
+) -> None:
+    """The form's JSON Schema first, then the legal rules the task names, against the case's data."""
+    errors = validate_form_data(schema, dict(data)) if schema else {}
+    rule_ids = parse_rule_ids(properties.get("legalRules"))
+    if not errors and rule_ids:
+        errors = check_rules(rule_ids, data, ctx.runtime.task_data(loaded, row.spiff_task_id))
+    if errors:
+        raise FormInvalid(errors)
+
+
 def _complete(
     ctx: ServiceContext, actor: Actor, task_id: int, data: Mapping[str, Any], origin: Origin | None
 ) -> CompleteResult:
@@ -201,15 +221,17 @@ def _complete(
         if not decision:
             session.rollback()
             _deny(ctx, actor, row, "task.completed", Action.UPDATE, decision.reason)
-        schema = ctx.definitions.get(session, instance.definition_id).form(row.form)
-        errors = validate_form_data(schema, dict(data)) if schema else {}
-        if errors:
-            raise FormInvalid(errors)
         loaded = ctx.runtime.load(instance.serialization)
+        properties = ctx.runtime.task_properties(loaded, row.spiff_task_id)
+        schema = ctx.definitions.get(session, instance.definition_id).form(row.form)
+        _validate(ctx, loaded, row, schema, properties, data)
         open_before = ctx.runtime.ready_task_ids(loaded) - {row.spiff_task_id}
         row.state, row.completed_at, row.completed_by_id = "completed", ctx.clock.now(), actor.user_id
         try:
             ctx.runtime.complete_task(loaded, row.spiff_task_id, data, ctx.clock)
+            if properties.get("register"):
+                case_data = ctx.runtime.task_data(loaded, row.spiff_task_id)
+                write_register(session, ctx, instance, properties["register"], case_data)
             created = sync_instance(session, ctx, instance, loaded, open_before)
         except ProcessError as error:
             # Keep what the user submitted and park the instance in the error state for an administrator.

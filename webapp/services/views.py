@@ -80,3 +80,33 @@ class CompleteResult:
     instance_id: int
     next_task_id: int | None
     instance_completed: bool
+
+
+@dataclass(frozen=True)
+class RegisterEntryView:
+    id: int
+    kind: str
+    instance_id: int
+    organisation: str
+    case_reference: str | None
+    status: str | None
+    opened_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    due_at: datetime | None
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RegisterView:
+    kind: str
+    title: str
+    columns: list[tuple[str, str]]  # (field name, Dutch label) shown in the list
+    labels: dict[str, str]
+    entries: list[RegisterEntryView]
+
+
+@dataclass(frozen=True)
+class InstanceAction:
+    message_name: str
+    label: str

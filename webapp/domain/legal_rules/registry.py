@@ -27,7 +27,9 @@ def rule(rule_id: str) -> Callable[[Rule], Rule]:
     return register
 
 
-def check_rules(rule_ids: list[str], answers: Mapping[str, Any], case_data: Mapping[str, Any]) -> dict[str, str]:
+def check_rules(
+    rule_ids: list[str], answers: Mapping[str, Any], case_data: Mapping[str, Any]
+) -> dict[str, str]:
     errors: dict[str, str] = {}
     for rule_id in rule_ids:
         for field, message in RULES[rule_id](answers, case_data).items():
