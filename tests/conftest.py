@@ -102,3 +102,6 @@ def any_ctx(database: Database, clock: ManualClock) -> ServiceContext:
     assert deploy_directory(context).ok
     seed_demo(context)
     return context
+
+
+pytest_plugins = ["tests.proef"]

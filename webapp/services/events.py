@@ -59,21 +59,12 @@ def trigger_event(
     with ctx.db.write() as session:
         instance = _load(session, instance_id, lock=True)
         loaded = ctx.runtime.load(instance.serialization)
+        seen = access.may_view_instance(actor, instance.organisation_id, instance.started_by_id)
+        if not seen:
+            _refuse(ctx, session, actor, instance_id, seen.reason)
         message = _waiting(ctx, loaded, message_name)
         if not _allowed(actor, instance, message):
-            session.rollback()
-            reason = "U mag deze gebeurtenis niet melden voor deze zaak."
-            audit_denial(
-                ctx,
-                "instance.event",
-                Action.UPDATE,
-                reason,
-                actor_id=actor.user_id,
-                object_type="process_instance",
-                object_id=str(instance_id),
-                process_instance_id=instance_id,
-            )
-            raise AccessDenied(reason)
+            _refuse(ctx, session, actor, instance_id, "U mag deze gebeurtenis niet melden voor deze zaak.")
         open_before = ctx.runtime.ready_task_ids(loaded)
         try:
             ctx.runtime.send_message(loaded, message_name, {"gemeld_door": actor.display_name}, ctx.clock)
@@ -100,6 +91,21 @@ def trigger_event(
     if failure is not None:
         raise failure
     return result
+
+
+def _refuse(ctx: ServiceContext, session: Session, actor: Actor, instance_id: int, reason: str) -> None:
+    session.rollback()
+    audit_denial(
+        ctx,
+        "instance.event",
+        Action.UPDATE,
+        reason,
+        actor_id=actor.user_id,
+        object_type="process_instance",
+        object_id=str(instance_id),
+        process_instance_id=instance_id,
+    )
+    raise AccessDenied(reason)
 
 
 def _waiting(ctx: ServiceContext, loaded: LoadedWorkflow, message_name: str) -> WaitingMessage:

@@ -173,6 +173,7 @@ _EVENT_TEXT = {
     "task.claimed": "Taak opgepakt",
     "task.released": "Taak teruggegeven",
     "timer.fired": "Termijn of herinnering verwerkt",
+    "instance.event": "Gebeurtenis gemeld",
 }
 
 

@@ -14,6 +14,7 @@ from webapp.web.auth.routes import bp as auth_bp
 from webapp.web.errors import register_error_handlers
 from webapp.web.instances.routes import bp as instances_bp
 from webapp.web.processes.routes import bp as processes_bp
+from webapp.web.registers.routes import bp as registers_bp
 from webapp.web.support import SessionUser, register_template_helpers, services
 from webapp.web.tasks.routes import bp as tasks_bp
 
@@ -50,7 +51,7 @@ def register_web(app: Flask) -> None:
         found = load_actor(services(), int(user_id))
         return SessionUser(found) if found else None
 
-    for blueprint in (auth_bp, tasks_bp, processes_bp, instances_bp):
+    for blueprint in (auth_bp, tasks_bp, processes_bp, instances_bp, registers_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     register_template_helpers(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app, request
@@ -70,7 +70,27 @@ def status_label(value: str) -> str:
     return STATUS_LABELS.get(value, value)
 
 
+def format_value(value: Any) -> str:
+    """A register or case value as a person reads it: Ja/Nee, Dutch dates, lists joined."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return "Ja" if value else "Nee"
+    if isinstance(value, list):
+        return "; ".join(format_value(v) for v in value) or "–"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {format_value(v)}" for k, v in value.items())
+    text = str(value)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return date.fromisoformat(text).strftime("%d-%m-%Y")
+        except ValueError:
+            return text
+    return text
+
+
 def register_template_helpers(app: Any) -> None:
+    app.add_template_filter(format_value, "value")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(role_label, "role")

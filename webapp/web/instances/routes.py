@@ -1,11 +1,13 @@
-"""An instance's page: its tasks, deadlines and history."""
+"""An instance's page: its tasks, deadlines, history and the events a person may raise on it."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import login_required
+from werkzeug.wrappers import Response
 
-from webapp.domain.errors import AccessDenied, NotFound
+from webapp.domain.errors import AccessDenied, NotFound, ProcessError, TaskNotReady
+from webapp.services.events import list_instance_actions, trigger_event
 from webapp.services.instances import view_instance
 from webapp.web.support import actor, origin, services
 
@@ -17,8 +19,30 @@ bp = Blueprint("instances", __name__)
 def show(instance_id: int) -> str:
     try:
         instance = view_instance(services(), actor(), instance_id, origin())
+        actions = list_instance_actions(services(), actor(), instance_id)
     except NotFound:
         abort(404)
     except AccessDenied as denied:
         abort(403, description=str(denied))
-    return render_template("instances/show.html", instance=instance)
+    return render_template("instances/show.html", instance=instance, actions=actions)
+
+
+@bp.post("/instances/<int:instance_id>/events/<message_name>")
+@login_required
+def raise_event(instance_id: int, message_name: str) -> Response:
+    try:
+        result = trigger_event(services(), actor(), instance_id, message_name, origin())
+    except NotFound:
+        abort(404)
+    except AccessDenied as denied:
+        abort(403, description=str(denied))
+    except TaskNotReady as gone:
+        flash(str(gone), "error")
+        return redirect(url_for("instances.show", instance_id=instance_id))
+    except ProcessError as error:
+        flash(f"De gebeurtenis is vastgelegd, maar de procedure liep daarna vast: {error}", "error")
+        return redirect(url_for("instances.show", instance_id=instance_id))
+    flash("De gebeurtenis is vastgelegd.", "success")
+    if result.next_task_id is not None:
+        return redirect(url_for("tasks.show", task_id=result.next_task_id))
+    return redirect(url_for("instances.show", instance_id=instance_id))
