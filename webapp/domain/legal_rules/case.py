@@ -1,0 +1,3 @@
+"""Legal rules of the case intake procedure."""
+
+from __future__ import annotations
