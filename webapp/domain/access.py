@@ -102,7 +102,9 @@ def may_deploy(actor: Actor) -> Decision:
 
 
 def may_read_register(actor: Actor, organisation_id: int, readers: frozenset[Role]) -> Decision:
-    """Registers hold the process's record of a case; each names the roles that read it (the FG: all)."""
-    if any(m.organisation_id == organisation_id and m.role in readers for m in actor.memberships):
+    """Registers hold the process's record of a case; each names the roles that read it, and the FG reads
+    every register of its own organisation."""
+    allowed = readers | {Role.FG}
+    if any(m.organisation_id == organisation_id and m.role in allowed for m in actor.memberships):
         return ALLOW
     return Decision(False, "U heeft geen toegang tot dit register.")

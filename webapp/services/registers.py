@@ -15,6 +15,7 @@ from webapp.domain.audit import Action
 from webapp.domain.deadlines import end_of_day
 from webapp.domain.errors import AccessDenied, NotFound
 from webapp.domain.register_specs import REGISTERS, RegisterSpec
+from webapp.domain.roles import Role
 from webapp.engine.scripting import parse_start
 from webapp.persistence.models import Organisation, ProcessInstance, RegisterEntry
 from webapp.services.context import Origin, ServiceContext, audit, audit_denial
@@ -76,12 +77,14 @@ def _spec(kind: str) -> RegisterSpec:
 
 
 def readable_registers(actor: Actor) -> list[RegisterSpec]:
-    return [spec for spec in REGISTERS.values() if actor.roles & spec.readers]
+    return [spec for spec in REGISTERS.values() if actor.roles & (spec.readers | {Role.FG})]
 
 
 def list_register(ctx: ServiceContext, actor: Actor, kind: str, origin: Origin | None = None) -> RegisterView:
     spec = _spec(kind)
-    organisations = sorted({m.organisation_id for m in actor.memberships if m.role in spec.readers})
+    organisations = sorted(
+        {m.organisation_id for m in actor.memberships if m.role in spec.readers | {Role.FG}}
+    )
     if not organisations:
         audit_denial(
             ctx,
