@@ -49,4 +49,4 @@ def test_init_deploy_and_seed_on_a_fresh_database(
     out = capsys.readouterr().out
     assert "uitgerold: demo_subject_request versie 1" in out
     assert "ongewijzigd: demo_subject_request versie 1" in out
-    assert "13 organisaties en 10 gebruikers" in out
+    assert "13 organisaties en 11 gebruikers" in out

@@ -87,10 +87,15 @@ def may_start_process(actor: Actor, organisation_id: int, start_role: Role | str
     return Decision(False, "U mag deze procedure niet starten voor deze organisatie.")
 
 
-def may_view_instance(actor: Actor, organisation_id: int, started_by_id: int | None) -> Decision:
+def may_view_instance(
+    actor: Actor, organisation_id: int, started_by_id: int | None, task_roles: frozenset[str] = frozenset()
+) -> Decision:
+    """Case roles of the owning organisation see its cases; another role (a manager acting for the controller
+    in a breach, say) sees a case only when the procedure gives that role tasks in it."""
     if started_by_id == actor.user_id:
         return ALLOW
-    if any(m.organisation_id == organisation_id and m.role in CASE_ROLES for m in actor.memberships):
+    allowed = CASE_ROLES | {Role(r) for r in task_roles if r in Role._value2member_map_}
+    if any(m.organisation_id == organisation_id and m.role in allowed for m in actor.memberships):
         return ALLOW
     return Decision(False, "U heeft geen toegang tot deze zaak.")
 

@@ -166,8 +166,14 @@ def describe_period(period: Period, *, working: bool = False) -> str:
 
 
 def subtract_period(instant: datetime, period_text: str) -> datetime:
-    """An instant a plain period before another (a reminder seven days before a deadline)."""
+    """An instant a plain period before another.
+
+    Hours are real hours (24 hours before the 72 hours of a breach end, whatever the clocks do); days and
+    longer are Amsterdam calendar days (a reminder 7 days before a deadline).
+    """
     period = parse_period(period_text)
+    if period.has_time:
+        return instant.astimezone(UTC) - timedelta(hours=period.hours, minutes=period.minutes)
     delta = relativedelta(
         years=period.years,
         months=period.months,

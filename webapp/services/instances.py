@@ -119,7 +119,14 @@ def view_instance(
         instance = session.get(ProcessInstance, instance_id)
         if instance is None:
             raise NotFound("Deze procedure bestaat niet.")
-        decision = access.may_view_instance(actor, instance.organisation_id, instance.started_by_id)
+        task_roles = frozenset(
+            session.execute(
+                select(HumanTask.role).where(HumanTask.instance_id == instance.id).distinct()
+            ).scalars()
+        )
+        decision = access.may_view_instance(
+            actor, instance.organisation_id, instance.started_by_id, task_roles
+        )
         if not decision:
             session.rollback()
             audit_denial(

@@ -4,13 +4,13 @@ transaction: the serialized state, the open human tasks with their due dates, an
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
-from webapp.domain.deadlines import Deadline, DueRule, compute_deadline, local_date
+from webapp.domain.deadlines import AMSTERDAM, Deadline, DueRule, compute_deadline, local_date
 from webapp.domain.roles import DEFAULT_TASK_ROLE, role_for_lane
 from webapp.engine.runtime import LoadedWorkflow, ReadyTask
 from webapp.engine.scripting import parse_start
@@ -90,8 +90,15 @@ def task_deadline(task: ReadyTask, now: datetime) -> Deadline | None:
         return None
     start: Any = _legal_start(task.data, task.due_from) or now
     deadline = compute_deadline(start, task.due_in, DueRule(task.due_rule))
-    since = f" vanaf {local_date(start):%d-%m-%Y}" if task.due_from else " vanaf het ontstaan van de taak"
+    since = f" vanaf {_moment(start, task.due_rule)}" if task.due_from else " vanaf het ontstaan van de taak"
     return Deadline(deadline.due_at, _insert_since(deadline.rule_text, since), deadline.extended)
+
+
+def _moment(start: datetime | date, rule: str) -> str:
+    """The legal start as the rule counts it: to the minute for hours, by the day otherwise."""
+    if rule == DueRule.HOURS and isinstance(start, datetime):
+        return start.astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M")
+    return f"{local_date(start):%d-%m-%Y}"
 
 
 def _legal_start(data: Mapping[str, Any], field: str | None) -> Any:

@@ -43,6 +43,7 @@ DEMO_USERS: list[tuple[str, str, list[tuple[str, Role]]]] = [
     ("beheerder", "Kees Beheerder", [("weert", Role.ADMIN)]),
     ("rubicon", "Lotte Rubicon", [("rubicon", Role.PROFESSIONAL)]),
     ("fg.rubicon", "Ahmed FG Rubicon", [("rubicon", Role.FG)]),
+    ("manager.rubicon", "Eva Teamleider Rubicon", [("rubicon", Role.MANAGER)]),
 ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -23,7 +23,6 @@ from webapp.domain.errors import (
 )
 from webapp.domain.legal_rules import check_rules, parse_rule_ids
 from webapp.engine.forms import validate_form_data
-from webapp.engine.runtime import LoadedWorkflow
 from webapp.persistence.models import HumanTask, ProcessInstance, User
 from webapp.services.context import Origin, ServiceContext, audit, audit_denial
 from webapp.services.projections import sync_instance
@@ -180,11 +179,21 @@ def lock_task(session: Session, task_id: int) -> tuple[HumanTask, ProcessInstanc
 
 
 def complete_task(
-    ctx: ServiceContext, actor: Actor, task_id: int, data: Mapping[str, Any], origin: Origin | None = None
+    ctx: ServiceContext,
+    actor: Actor,
+    task_id: int,
+    data: Mapping[str, Any],
+    origin: Origin | None = None,
+    *,
+    emptied: Iterable[str] = (),
 ) -> CompleteResult:
-    """Validate, run the task in the engine and save, all under the instance lock (DESIGN.md section 2)."""
+    """Validate, run the task in the engine and save, all under the instance lock (DESIGN.md section 2).
+
+    ``data`` holds the answers given; a field it leaves out keeps the value the case holds, unless the form
+    showed it and the person ``emptied`` it.
+    """
     try:
-        return _complete(ctx, actor, task_id, data, origin)
+        return _complete(ctx, actor, task_id, data, origin, set(emptied))
     except StaleDataError:
         # Only reachable when a writer bypassed the instance lock; nothing of this attempt was stored.
         raise ConcurrentUpdate(
@@ -193,24 +202,36 @@ def complete_task(
 
 
 def _validate(
-    ctx: ServiceContext,
-    loaded: LoadedWorkflow,
-    row: HumanTask,
     schema: dict[str, Any] | None,
     properties: Mapping[str, str],
     data: Mapping[str, Any],
+    case_data: Mapping[str, Any],
 ) -> None:
     """The form's JSON Schema first, then the legal rules the task names, against the case's data."""
     errors = validate_form_data(schema, dict(data)) if schema else {}
     rule_ids = parse_rule_ids(properties.get("legalRules"))
     if not errors and rule_ids:
-        errors = check_rules(rule_ids, data, ctx.runtime.task_data(loaded, row.spiff_task_id))
+        errors = check_rules(rule_ids, data, case_data)
     if errors:
         raise FormInvalid(errors)
 
 
+def _with_emptied_fields(
+    schema: dict[str, Any] | None, data: Mapping[str, Any], emptied: set[str], case_data: Mapping[str, Any]
+) -> dict[str, Any]:
+    """An optional field emptied on the form clears the value the case held for it."""
+    fields = (schema or {}).get("properties", {})
+    cleared = {name: None for name in emptied if name in fields and name in case_data and name not in data}
+    return {**cleared, **data}
+
+
 def _complete(
-    ctx: ServiceContext, actor: Actor, task_id: int, data: Mapping[str, Any], origin: Origin | None
+    ctx: ServiceContext,
+    actor: Actor,
+    task_id: int,
+    data: Mapping[str, Any],
+    origin: Origin | None,
+    emptied: set[str],
 ) -> CompleteResult:
     failure: ProcessError | None = None
     with ctx.db.write() as session:
@@ -224,14 +245,18 @@ def _complete(
         loaded = ctx.runtime.load(instance.serialization)
         properties = ctx.runtime.task_properties(loaded, row.spiff_task_id)
         schema = ctx.definitions.get(session, instance.definition_id).form(row.form)
-        _validate(ctx, loaded, row, schema, properties, data)
+        before = ctx.runtime.task_data(loaded, row.spiff_task_id)
+        _validate(schema, properties, data, before)
         open_before = ctx.runtime.ready_task_ids(loaded) - {row.spiff_task_id}
         row.state, row.completed_at, row.completed_by_id = "completed", ctx.clock.now(), actor.user_id
         try:
-            ctx.runtime.complete_task(loaded, row.spiff_task_id, data, ctx.clock)
+            ctx.runtime.complete_task(
+                loaded, row.spiff_task_id, _with_emptied_fields(schema, data, emptied, before), ctx.clock
+            )
             if properties.get("register"):
-                case_data = ctx.runtime.task_data(loaded, row.spiff_task_id)
-                write_register(session, ctx, instance, properties["register"], case_data)
+                after = ctx.runtime.task_data(loaded, row.spiff_task_id)
+                changed = {k for k, v in after.items() if k not in before or before[k] != v}
+                write_register(session, ctx, instance, properties["register"], after, changed)
             created = sync_instance(session, ctx, instance, loaded, open_before)
         except ProcessError as error:
             # Keep what the user submitted and park the instance in the error state for an administrator.

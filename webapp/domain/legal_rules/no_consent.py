@@ -1,3 +1,78 @@
-"""Legal rules of the no_consent procedure."""
+"""Legal rules of the registration without consent (processes/no_consent_registration.bpmn, convenant art. 9).
+
+The weighing (questions a–h of art. 9 lid 3) must carry the decision; the vital-interest ground needs its
+heavier motivation (art. 9 lid 2); and a second professional reviews, never the one who decided
+(DOMAIN.md 10.3). The app does not yet hand the acting user to legal rules, so the four-eyes rule compares
+the names recorded in the decision and the review.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from webapp.domain.legal_rules.registry import rule
+
+# The heavier motivation of art. 9 lid 2: a real argument (danger, urgency, why no consent), not a phrase.
+MIN_VITAL_MOTIVATION = 200
+
+
+@rule("no_consent.vital_interest")
+def vital_interest(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, str]:
+    source = "Vitaal belang (convenant art. 9 lid 2; AVG art. 6 lid 1 sub d en art. 9 lid 2 sub c)"
+    errors = {}
+    if answers.get("levensbedreigende_situatie") is not True:
+        errors["levensbedreigende_situatie"] = (
+            f"{source}: deze grondslag geldt alleen bij een zeer ernstige, levensbedreigende situatie. Kies "
+            "anders de grondslag conflict van plichten."
+        )
+    motivation = " ".join(str(answers.get("vitaal_belang_motivering") or "").split())
+    if len(motivation) < MIN_VITAL_MOTIVATION:
+        errors["vitaal_belang_motivering"] = (
+            f"{source}: voor deze grondslag geldt een extra zware motiveringseis. Beschrijf het dreigende "
+            "gevaar, waarom het niet kan wachten en waarom toestemming niet wordt of kan worden verkregen "
+            f"(minstens {MIN_VITAL_MOTIVATION} tekens, nu {len(motivation)})."
+        )
+    return errors
+
+
+@rule("no_consent.weighing_supports_decision")
+def weighing_supports_decision(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, str]:
+    """Registering without consent is allowed only when the weighing shows necessity, subsidiarity and
+    proportionality (convenant art. 9 lid 3 sub c, d and e)."""
+    if answers.get("besluit_aanmelden") != "aanmelden":
+        return {}
+    reasons = []
+    if case.get("vraag_c_noodzakelijk") is False:
+        reasons.append("noodzaak (vraag c): volgens uw afweging is verstrekken niet echt noodzakelijk")
+    if case.get("vraag_d_minder_ingrijpend") is True:
+        reasons.append(
+            "subsidiariteit (vraag d): volgens uw afweging kan het belang ook zonder verstrekken worden "
+            "behartigd"
+        )
+    if case.get("vraag_e_proportioneel") is False:
+        reasons.append(
+            "proportionaliteit (vraag e): volgens uw afweging weegt het belang bij geheimhouding zwaarder"
+        )
+    if not reasons:
+        return {}
+    return {
+        "besluit_aanmelden": "Convenant art. 9 lid 3: de afweging draagt geen aanmelding zonder "
+        "toestemming — " + "; ".join(reasons) + ". Kies 'Niet aanmelden' of pas eerst de afweging aan."
+    }
+
+
+def _person(value: Any) -> str:
+    return " ".join(str(value or "").lower().split())
+
+
+@rule("no_consent.four_eyes")
+def four_eyes(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, str]:
+    decided_by = _person(case.get("besloten_door"))
+    if not decided_by or _person(answers.get("getoetst_door")) != decided_by:
+        return {}
+    return {
+        "getoetst_door": "Vier-ogenprincipe bij aanmelding zonder toestemming (convenant art. 9; toetsing "
+        f"door een tweede professional): {case.get('besloten_door')} nam het besluit en mag het niet zelf "
+        "toetsen. Laat een andere aandachtsfunctionaris of de teamleider toetsen."
+    }

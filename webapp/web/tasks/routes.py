@@ -80,7 +80,8 @@ def complete(task_id: int) -> Response | tuple[str, int]:
         )
     data = coerce_form_post(schema, post)
     try:
-        result = task_service.complete_task(services(), actor(), task_id, data, origin())
+        emptied = set(schema.get("properties", {})) - set(data)
+        result = task_service.complete_task(services(), actor(), task_id, data, origin(), emptied=emptied)
     except FormInvalid as invalid:
         return _render(form, data, invalid.errors, 422)
     except (TaskNotReady, ConcurrentUpdate) as gone:
