@@ -105,3 +105,16 @@ def any_ctx(database: Database, clock: ManualClock) -> ServiceContext:
 
 
 pytest_plugins = ["tests.proef"]
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 with its production cost takes a third of a second per login here; tests log in a lot.
+    The parameters travel inside each hash, so checking stays the real argon2 code path."""
+    from argon2 import PasswordHasher
+
+    from webapp.services import users
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(users, "_hasher", cheap)
+    monkeypatch.setattr(users, "_DUMMY_HASH", cheap.hash("ketenflow-dummy-password"))

@@ -7,6 +7,7 @@ way for as long as it lives, whatever is deployed after it.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Mapping
@@ -18,6 +19,8 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
+from webapp.domain.legal_rules import RULES
+from webapp.domain.register_specs import REGISTERS
 from webapp.domain.roles import DEFAULT_TASK_ROLE, role_for_lane
 from webapp.engine.safe_xml import UnsafeXml, parse_xml
 from webapp.engine.spec_checks import Problem, check_spec
@@ -80,7 +83,31 @@ def check_directory(processes_dir: Path, forms_dir: Path) -> CheckReport:
 
 
 def check_sources(files: Mapping[str, bytes], forms: Mapping[str, Any]) -> CheckReport:
-    """Check every file; return a bundle per good BPMN file and the problems of the bad ones."""
+    """Check every file; return a bundle per good BPMN file and the problems of the bad ones.
+
+    Checking parses every diagram, which takes a while for a full catalogue; an unchanged catalogue (same
+    files, forms, rules and registers) returns the report of the last check.
+    """
+    key = _digest(files, forms)
+    if key not in _REPORTS:
+        _REPORTS.clear()  # only the newest catalogue is worth keeping
+        _REPORTS[key] = _check_sources(files, forms)
+    return copy.deepcopy(_REPORTS[key])
+
+
+_REPORTS: dict[str, CheckReport] = {}
+
+
+def _digest(files: Mapping[str, bytes], forms: Mapping[str, Any]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    digest.update(json.dumps(forms, sort_keys=True).encode())
+    digest.update(json.dumps([sorted(RULES), sorted(REGISTERS)]).encode())
+    return digest.hexdigest()
+
+
+def _check_sources(files: Mapping[str, bytes], forms: Mapping[str, Any]) -> CheckReport:
     report = CheckReport()
     bpmn: dict[str, _Source] = {}
     dmn: dict[str, _Source] = {}

@@ -56,6 +56,10 @@ class ReadyTask:
     data: Mapping[str, Any]
 
 
+# Parsed specs by bundle sha256, shared by every runtime in the process: a deployed version never changes.
+_SPECS: dict[str, tuple[Any, dict[str, Any]]] = {}
+
+
 class LoadedWorkflow:
     """A workflow in memory for the length of one unit of work; never cached across requests."""
 
@@ -67,15 +71,15 @@ class WorkflowRuntime:
     def __init__(self) -> None:
         self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
         self._script_engine = make_script_engine()
-        self._specs: dict[str, tuple[Any, dict[str, Any]]] = {}
 
     def _specs_for(
         self, sha256: str, process_id: str, bpmn: Mapping[str, str], dmn: Mapping[str, str]
     ) -> Any:
         # Parsing a diagram takes milliseconds; a deployed version never changes, so its sha is a safe key.
-        if sha256 not in self._specs:
-            self._specs[sha256] = build_specs(process_id, bpmn, dmn)
-        return self._specs[sha256]
+        found = _SPECS.get(sha256)
+        if found is None:
+            found = _SPECS.setdefault(sha256, build_specs(process_id, bpmn, dmn))
+        return found
 
     def start(
         self,

@@ -107,6 +107,22 @@ def _check_timer(definition: TimerEventDefinition) -> Iterator[str]:
             name = node.func.id if isinstance(node.func, ast.Name) else None
             if name not in HELPERS and name not in SAFE_BUILTINS:
                 yield f"de timer-expressie roept een onbekende functie aan: {ast.unparse(node.func)}"
+            elif name == "deadline":
+                yield from _check_deadline_call(node)
+
+
+def _check_deadline_call(call: ast.Call) -> Iterator[str]:
+    """The constant arguments of deadline(start, period, rule, before=…) are checked now, not when it runs."""
+    arguments = dict(zip(("start", "period", "rule", "before"), call.args, strict=False))
+    arguments.update({k.arg: k.value for k in call.keywords if k.arg})
+    for name in ("period", "rule", "before"):
+        node = arguments.get(name)
+        if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
+            continue
+        try:
+            DueRule(node.value) if name == "rule" else parse_period(node.value)
+        except ValueError as error:
+            yield f"deadline(...): {name} {node.value!r} is ongeldig ({error})"
 
 
 def _check_timer_constant(definition: TimerEventDefinition, value: object) -> Iterator[str]:
