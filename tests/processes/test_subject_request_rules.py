@@ -302,7 +302,7 @@ def test_each_partner_task_is_for_its_own_partner(ctx: ServiceContext) -> None:
         "heeft een eigen taak."
     }
     assert complete_task(ctx, sanne, partner_task, {**notice, "partner": "rubicon"}).next_task_id is None
-    assert [t.name for t in _inbox(ctx, sanne, instance_id)] == [PARTNER]  # met-ggz's task is still open
+    assert [t.name for t in _inbox(ctx, sanne, instance_id)] == [f"{PARTNER} – met-ggz"]  # still open
 
 
 def _inbox(ctx: ServiceContext, actor: Actor, instance_id: int) -> list[TaskView]:

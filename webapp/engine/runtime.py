@@ -196,7 +196,7 @@ def _ready_task(task: Any) -> ReadyTask:
     return ReadyTask(
         task_id=str(task.id),
         bpmn_id=spec.bpmn_id,
-        name=spec.bpmn_name or spec.bpmn_id,
+        name=(spec.bpmn_name or spec.bpmn_id) + _item_suffix(task),
         lane=spec.lane,
         form=properties.get("formJsonSchemaFilename"),
         ui_form=properties.get("formUiSchemaFilename"),
@@ -206,6 +206,18 @@ def _ready_task(task: Any) -> ReadyTask:
         due_from=properties.get("dueFrom"),
         data=task.data,
     )
+
+
+def _item_suffix(task: Any) -> str:
+    """A multi-instance task names its item ("Partner informeren – Rubicon Jeugdzorg"), so that the inbox
+    does not show a row of identical names."""
+    item_spec = getattr(getattr(task.parent, "task_spec", None), "input_item", None)
+    item = task.data.get(item_spec.bpmn_id) if item_spec is not None else None
+    if isinstance(item, dict):
+        item = next((v for v in item.values() if isinstance(v, str) and v.strip()), None)
+    if isinstance(item, str | int) and not isinstance(item, bool) and str(item).strip():
+        return f" – {str(item).strip()[:80]}"
+    return ""
 
 
 def _process_error(error: SpiffWorkflowException) -> ProcessError:
