@@ -53,6 +53,8 @@ class ReadyTask:
     due_in: str | None
     due_rule: str
     due_from: str | None
+    due_at_field: str | None
+    due_text: str | None
     data: Mapping[str, Any]
 
 
@@ -204,6 +206,8 @@ def _ready_task(task: Any) -> ReadyTask:
         due_in=properties.get("dueIn"),
         due_rule=properties.get("dueRule", "calendar"),
         due_from=properties.get("dueFrom"),
+        due_at_field=properties.get("dueAt"),
+        due_text=properties.get("dueText"),
         data=task.data,
     )
 

@@ -163,6 +163,8 @@ def _check_task_properties(task_spec: Any, forms: Mapping[str, Any]) -> Iterator
             yield f"de wettelijke regel '{rule_id}' (legalRules) bestaat niet"
     if properties.get("register") and properties["register"] not in REGISTERS:
         yield f"het register '{properties['register']}' bestaat niet"
+    if properties.get("dueAt") and properties.get("dueIn"):
+        yield "geef een termijn met dueIn (een periode) of met dueAt (een veld met de datum), niet met beide"
     if properties.get("dueIn"):
         try:
             parse_period(properties["dueIn"])

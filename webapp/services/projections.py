@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
-from webapp.domain.deadlines import AMSTERDAM, Deadline, DueRule, compute_deadline, local_date
+from webapp.domain.deadlines import AMSTERDAM, Deadline, DueRule, compute_deadline, end_of_day, local_date
 from webapp.domain.roles import DEFAULT_TASK_ROLE, role_for_lane
 from webapp.engine.runtime import LoadedWorkflow, ReadyTask
 from webapp.engine.scripting import parse_start
@@ -86,6 +86,13 @@ def _new_task(instance: ProcessInstance, task: ReadyTask, now: datetime) -> Huma
 
 def task_deadline(task: ReadyTask, now: datetime) -> Deadline | None:
     """The legal due date of a task, from its dueIn property and the start its dueFrom field names."""
+    if task.due_at_field:
+        # A deadline the case itself holds, e.g. the date an extension moved the answer to.
+        instant = _legal_start(task.data, task.due_at_field)
+        if instant is None:
+            return None
+        due = instant if isinstance(instant, datetime) else end_of_day(instant)
+        return Deadline(due, task.due_text or "termijn zoals vastgelegd in de zaak", False)
     if not task.due_in:
         return None
     start: Any = _legal_start(task.data, task.due_from) or now

@@ -18,7 +18,7 @@ SPECS: list[RegisterSpec] = [
         fields=(
             RegisterField("vt_gemeld_op", "Gemeld op"),
             RegisterField("melding_grond", "Grond (afwegingskader)"),
-            RegisterField("meldcode_besluit", "Besluit (stap 5)"),
+            RegisterField("melding_besluit", "Besluit (stap 5)"),
             RegisterField("meldcode_meldingen", "Aantal meldingen"),
             RegisterField("vt_melding_feiten", "Gemelde feiten", personal=True),
             RegisterField("vt_melding_bronnen", "Bronnen", personal=True),
