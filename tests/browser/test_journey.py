@@ -45,7 +45,7 @@ def test_journey_start_and_complete_first_task(
     expect(page.get_by_text("U heeft geen open taken.")).to_be_visible()
 
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Procedure starten").click()
-    expect(page.get_by_role("heading", level=2)).to_have_text(PROCESS)
+    expect(page.get_by_role("heading", level=2, name=PROCESS)).to_be_visible()
     page.get_by_role("button", name=f"Start ‘{PROCESS}’").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(FIRST_TASK)
     expect(page.get_by_role("status")).to_have_text("De procedure is gestart.")

@@ -46,7 +46,7 @@ def coerce(**post: list[str]) -> dict[str, Any]:
 
 def test_empty_and_blank_fields_are_left_out() -> None:
     data = coerce(name=[""], notes=["  \r\n "], children=[""], hours=[" "], received_on=[""])
-    assert data == {"urgent": False, "agreed": False}
+    assert data == {}
 
 
 def test_text_is_trimmed_and_line_breaks_normalised() -> None:
@@ -94,11 +94,13 @@ def test_numbers_accept_a_decimal_comma(raw: str, expected: object) -> None:
 
 
 def test_checkbox_booleans() -> None:
-    assert coerce(urgent=["on"])["urgent"] is True
-    assert coerce(urgent=["true"])["urgent"] is True
-    assert coerce()["urgent"] is False
-    assert coerce(agreed=["true"])["agreed"] is True
-    assert coerce()["agreed"] is False  # must be ticked (const true): unticked is False, so const reports it
+    # A checkbox follows a hidden "false" with its name: ticked posts both values, unticked only "false".
+    assert coerce(urgent=["false", "on"])["urgent"] is True
+    assert coerce(urgent=["false", "true"])["urgent"] is True
+    assert coerce(urgent=["false"])["urgent"] is False
+    assert coerce(agreed=["false", "true"])["agreed"] is True
+    assert coerce(agreed=["false"])["agreed"] is False  # must be ticked (const true): const reports it
+    assert "urgent" not in coerce()  # not on the form at all: no answer, so nothing is stored
 
 
 def test_a_required_yes_no_radio_stays_missing_until_answered() -> None:
@@ -130,9 +132,11 @@ def test_rows_are_typed_ordered_and_empty_rows_dropped() -> None:
         "partners.2.organisation": ["GGD"],
         "partners.2.contacts": ["3"],
         "partners.2.informed": ["false"],
-        "partners.2.copy": ["on"],
+        "partners.2.copy": ["false", "on"],
+        "partners.10.copy": ["false"],
         "partners.5.organisation": [" "],
         "partners.5.notified_on": [""],
+        "partners.5.copy": ["false"],  # an unticked box alone does not make a row
         "partners.x.organisation": ["niet een rij"],
         "partners.3": ["geen veld"],
     }
@@ -145,7 +149,7 @@ def test_rows_are_typed_ordered_and_empty_rows_dropped() -> None:
 def test_keep_empty_rows_keeps_the_posted_positions() -> None:
     post = {"partners.0.organisation": [""], "partners.1.organisation": ["GGD"]}
     rows = coerce_form_post(SCHEMA, post, keep_empty_rows=True)["partners"]
-    assert rows == [{"copy": False}, {"organisation": "GGD", "copy": False}]
+    assert rows == [{}, {"organisation": "GGD"}]
 
 
 def test_no_rows_means_the_key_is_left_out() -> None:
@@ -154,7 +158,7 @@ def test_no_rows_means_the_key_is_left_out() -> None:
 
 def test_names_outside_the_schema_are_ignored() -> None:
     post = {"csrf_token": ["abc"], "_rows": ["add:partners"], "is_admin": ["true"], "name": ["Jansen"]}
-    assert coerce_form_post(SCHEMA, post) == {"name": "Jansen", "urgent": False, "agreed": False}
+    assert coerce_form_post(SCHEMA, post) == {"name": "Jansen"}
 
 
 @pytest.mark.parametrize(

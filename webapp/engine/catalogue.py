@@ -180,6 +180,9 @@ def _bundle_for(
         specs = build_specs(process_id, {n: bpmn[n].text for n in files}, used_dmn)
     except ValidationException as error:
         return None, [_problem_from(filename, error)]
+    except Exception as error:  # SpiffWorkflow's parser raises raw errors for some mistakes
+        reason = f"het diagram is ongeldig ({type(error).__name__}); controleer berichten, signalen en verwijzingen"
+        return None, [Problem(filename, None, reason)]
     main_spec, subprocess_specs = specs
     own_specs = [s for s in (main_spec, *subprocess_specs.values()) if getattr(s, "file", None) == filename]
     problems = [p for spec in own_specs for p in check_spec(filename, spec, forms)]

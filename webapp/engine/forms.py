@@ -173,7 +173,8 @@ def _count(value: object, one: str, many: str) -> str:
 def _items_message(error: ValidationError) -> str:
     bound = "minstens" if error.validator == "minItems" else "hoogstens"
     items = error.schema.get("items") if isinstance(error.schema, dict) else None
-    if isinstance(items, dict) and items.get("type") == "object":
+    rows = isinstance(error.instance, list) and any(isinstance(item, dict) for item in error.instance)
+    if rows or (isinstance(items, dict) and items.get("type") == "object"):
         return f"Vul {bound} {_count(error.validator_value, 'rij', 'rijen')} in."
     return f"Kies er {bound} {error.validator_value}."
 

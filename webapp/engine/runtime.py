@@ -148,8 +148,11 @@ class WorkflowRuntime:
         task = self._task(loaded, task_id)
         if task.state != TaskState.READY or not task.task_spec.manual:
             raise TaskNotReady(f"De taak staat niet meer open (status {TaskState.get_name(task.state)}).")
-        if hasattr(task.task_spec, "add_data_from_form"):
-            task.task_spec.add_data_from_form(task, dict(data))
+        # An answer replaces what the case held under that name. SpiffWorkflow's add_data_from_form
+        # deep-merges instead: a list answered again (partners, checkboxes) would keep removed items.
+        variable = getattr(task.task_spec, "variable", None)
+        if variable:
+            task.set_data(**{variable: dict(data)})
         else:
             task.data.update(data)
         with engine_time(clock):

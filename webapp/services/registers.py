@@ -28,13 +28,9 @@ def write_register(
     instance: ProcessInstance,
     kind: str,
     case_data: Mapping[str, Any],
-    changed: set[str] | None = None,
 ) -> None:
-    """Create or update the instance's entry in one register with the fields its spec keeps.
-
-    An update takes the fields this step ``changed`` and those the entry lacks: a task on one parallel branch
-    carries the values from before the split and must not write them over newer ones from the other branch.
-    """
+    """Create or update the instance's entry in one register with the fields its spec keeps, as the case
+    holds them after the writing task. (On parallel branches, let the task after the join write.)"""
     spec = REGISTERS[kind]
     now = ctx.clock.now()
     status = str(case_data.get(spec.status_field, "")) or None if spec.status_field else None
@@ -51,8 +47,7 @@ def write_register(
             fields={},
         )
         session.add(entry)
-    names = {n for n in spec.field_names() if changed is None or n in changed or n not in entry.fields}
-    fields = {name: _plain(case_data[name]) for name in names if name in case_data}
+    fields = {name: _plain(case_data[name]) for name in spec.field_names() if name in case_data}
     entry.fields = {**entry.fields, **fields}
     entry.status, entry.due_at, entry.updated_at = status or entry.status, due_at or entry.due_at, now
 

@@ -255,8 +255,7 @@ def _complete(
             )
             if properties.get("register"):
                 after = ctx.runtime.task_data(loaded, row.spiff_task_id)
-                changed = {k for k, v in after.items() if k not in before or before[k] != v}
-                write_register(session, ctx, instance, properties["register"], after, changed)
+                write_register(session, ctx, instance, properties["register"], after)
             created = sync_instance(session, ctx, instance, loaded, open_before)
         except ProcessError as error:
             # Keep what the user submitted and park the instance in the error state for an administrator.

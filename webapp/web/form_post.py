@@ -39,26 +39,26 @@ def coerce_form_post(schema: dict[str, Any], post: Post, *, keep_empty_rows: boo
     handling a row button, so that ``remove:<name>:<i>`` still points at the row the user saw as row i.
     """
     data: dict[str, Any] = {}
-    required = set(schema.get("required", []))
+    set(schema.get("required", []))
     for name, prop in schema.get("properties", {}).items():
         if not isinstance(prop, dict):
             continue
         if prop.get("type") == "array":
             value = _coerce_array(name, prop, post, keep_empty_rows)
         else:
-            value = _coerce_scalar(prop, post.get(name, []), name in required)
+            value = _coerce_scalar(prop, post.get(name, []))
         if value is not _MISSING:
             data[name] = value
     return data
 
 
-def _coerce_scalar(prop: dict[str, Any], values: list[str], required: bool) -> object:
+def _coerce_scalar(prop: dict[str, Any], values: list[str]) -> object:
     raw = values[0] if values else ""
     kind = prop.get("type")
     if kind == "boolean":
-        # A required yes/no is rendered as radio buttons: no choice must stay missing, not become "nee".
-        # A checkbox (optional, or one that must be ticked: const true) posts nothing when unticked.
-        return _coerce_boolean(raw, needs_answer=required and "const" not in prop)
+        # A checkbox comes after a hidden "false" with the same name, so the last value is the answer and
+        # an unticked box posts "false"; a yes/no radio left unanswered posts nothing and stays missing.
+        return _coerce_boolean(values[-1] if values else "")
     # Browsers post textarea line breaks as CRLF; task data and length checks should see one character.
     text = raw.replace("\r\n", "\n").strip()
     if not text:
@@ -72,9 +72,9 @@ def _coerce_scalar(prop: dict[str, Any], values: list[str], required: bool) -> o
     return text
 
 
-def _coerce_boolean(raw: str, *, needs_answer: bool) -> object:
+def _coerce_boolean(raw: str) -> object:
     if raw == "":
-        return _MISSING if needs_answer else False
+        return _MISSING
     if raw in TRUE_VALUES:
         return True
     return False if raw == "false" else raw
@@ -119,9 +119,19 @@ def _coerce_rows(name: str, items: dict[str, Any], post: Post, keep_empty: bool)
     rows = []
     for index in sorted(posted):
         raw = posted[index]
-        if keep_empty or any(value.strip() for values in raw.values() for value in values):
+        if keep_empty or _filled_in(items, raw):
             rows.append(coerce_form_post(items, raw))
     return rows
+
+
+def _filled_in(items: dict[str, Any], raw: dict[str, list[str]]) -> bool:
+    """Whether anything was typed or ticked in a row (an unticked box posts its hidden "false")."""
+    properties = items.get("properties", {})
+    for field, values in raw.items():
+        blank = ("", "false") if properties.get(field, {}).get("type") == "boolean" else ("",)
+        if any(value.strip() not in blank for value in values):
+            return True
+    return False
 
 
 def row_action(post: Post) -> RowAction | None:

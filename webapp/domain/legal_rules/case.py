@@ -71,9 +71,25 @@ FREE_TEXT: tuple[tuple[str, str | None], ...] = (
 )
 
 
+def is_bsn(candidate: str) -> bool:
+    """The elfproef of a burgerservicenummer: 9 digits weighted 9..2 and -1 add up to a multiple of 11."""
+    digits = [int(d) for d in candidate if d.isdigit()]
+    if len(digits) != 9:
+        return False
+    total = sum(d * w for d, w in zip(digits, (9, 8, 7, 6, 5, 4, 3, 2, -1), strict=True))
+    return total % 11 == 0
+
+
 def identifiers_in(text: str) -> list[str]:
     """The kinds of identifying data found in a text, e.g. ["een BSN", "een postcode"]."""
-    return [label for label, pattern in IDENTIFIERS if pattern.search(text)]
+    found = []
+    for label, pattern in IDENTIFIERS:
+        matches = [m.group(0) for m in pattern.finditer(text)]
+        if label == "een BSN":
+            matches = [m for m in matches if is_bsn(m)]
+        if matches:
+            found.append(label)
+    return found
 
 
 def _texts(answers: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
