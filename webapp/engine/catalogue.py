@@ -181,7 +181,7 @@ def _bundle_for(
     except ValidationException as error:
         return None, [_problem_from(filename, error)]
     except Exception as error:  # SpiffWorkflow's parser raises raw errors for some mistakes
-        reason = f"het diagram is ongeldig ({type(error).__name__}); kijk berichten, signalen en verwijzingen na"
+        reason = f"het diagram is ongeldig ({type(error).__name__}): kijk berichten en signalen na"
         return None, [Problem(filename, None, reason)]
     main_spec, subprocess_specs = specs
     own_specs = [s for s in (main_spec, *subprocess_specs.values()) if getattr(s, "file", None) == filename]
