@@ -221,6 +221,17 @@ def test_the_one_who_decided_may_not_review(ctx: ServiceContext) -> None:
     assert _entry(ctx, instance_id).status == "ter_toetsing"
 
 
+def test_the_account_that_decided_may_not_review_under_another_name(ctx: ServiceContext) -> None:
+    fatima = login(ctx, "aandacht")
+    instance_id, decide_id = _weighed(ctx, fatima)
+    complete_task(ctx, fatima, decide_id, {**DECISION, "besloten_door": "Fatima Aandachtsfunctionaris"})
+    review_id = _task_id(ctx, fatima, instance_id, REVIEW)
+    with pytest.raises(FormInvalid) as refused:
+        complete_task(ctx, fatima, review_id, {**APPROVE, "getoetst_door": "Iemand Anders"})
+    assert "Vier-ogenprincipe" in refused.value.errors["getoetst_door"]
+    assert open_task(ctx, fatima, review_id).task.state == "open"
+
+
 def test_vital_interest_needs_its_heavier_motivation(ctx: ServiceContext) -> None:
     sanne = login(ctx, "hulpverlener")
     instance_id, vital_id = _weighed(ctx, sanne, {**WEIGHING, "grondslag": "vitaal_belang"})

@@ -22,6 +22,7 @@ from webapp.domain.errors import (
     TaskNotReady,
 )
 from webapp.domain.legal_rules import check_rules, parse_rule_ids
+from webapp.domain.legal_rules.registry import CONTEXT_ACTOR, CONTEXT_COMPLETED_BY, CONTEXT_NOW
 from webapp.engine.forms import validate_form_data
 from webapp.persistence.models import HumanTask, ProcessInstance, User
 from webapp.services.context import Origin, ServiceContext, audit, audit_denial
@@ -216,6 +217,20 @@ def _validate(
         raise FormInvalid(errors)
 
 
+def _rule_context(ctx: ServiceContext, session: Session, actor: Actor, instance_id: int) -> dict[str, Any]:
+    """Who acts, who completed the case's earlier tasks, and when: what a four-eyes or date rule needs."""
+    done = session.execute(
+        select(HumanTask.bpmn_id, HumanTask.completed_by_id)
+        .where(HumanTask.instance_id == instance_id, HumanTask.state == "completed")
+        .order_by(HumanTask.completed_at)
+    ).all()
+    return {
+        CONTEXT_ACTOR: actor.user_id,
+        CONTEXT_COMPLETED_BY: {bpmn_id: user_id for bpmn_id, user_id in done},
+        CONTEXT_NOW: ctx.clock.now().isoformat(),
+    }
+
+
 def _with_emptied_fields(
     schema: dict[str, Any] | None, data: Mapping[str, Any], emptied: set[str], case_data: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -246,7 +261,7 @@ def _complete(
         properties = ctx.runtime.task_properties(loaded, row.spiff_task_id)
         schema = ctx.definitions.get(session, instance.definition_id).form(row.form)
         before = ctx.runtime.task_data(loaded, row.spiff_task_id)
-        _validate(schema, properties, data, before)
+        _validate(schema, properties, data, {**before, **_rule_context(ctx, session, actor, instance.id)})
         open_before = ctx.runtime.ready_task_ids(loaded) - {row.spiff_task_id}
         row.state, row.completed_at, row.completed_by_id = "completed", ctx.clock.now(), actor.user_id
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from webapp.domain.legal_rules.registry import rule
+from webapp.domain.legal_rules.registry import CONTEXT_ACTOR, CONTEXT_COMPLETED_BY, rule
 
 # The heavier motivation of art. 9 lid 2: a real argument (danger, urgency, why no consent), not a phrase.
 MIN_VITAL_MOTIVATION = 200
@@ -68,8 +68,13 @@ def _person(value: Any) -> str:
 
 @rule("no_consent.four_eyes")
 def four_eyes(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, str]:
+    # Who really decided comes from the case's own record of completions (CONTEXT_COMPLETED_BY); the typed
+    # names are compared too, so the rule also holds for a decision recorded on paper.
+    decider_id = case.get(CONTEXT_COMPLETED_BY, {}).get("decide_no_consent")
+    same_account = decider_id is not None and decider_id == case.get(CONTEXT_ACTOR)
     decided_by = _person(case.get("besloten_door"))
-    if not decided_by or _person(answers.get("getoetst_door")) != decided_by:
+    same_name = bool(decided_by) and _person(answers.get("getoetst_door")) == decided_by
+    if not (same_account or same_name):
         return {}
     return {
         "getoetst_door": "Vier-ogenprincipe bij aanmelding zonder toestemming (convenant art. 9; toetsing "

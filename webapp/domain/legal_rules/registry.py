@@ -11,6 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+# Keys the service adds to the case data a rule sees (never stored in the case): the acting user's id, the
+# user id that last completed each task of the case (by BPMN id), and the current instant (ISO 8601, UTC).
+CONTEXT_ACTOR = "_actor_id"
+CONTEXT_COMPLETED_BY = "_completed_by"
+CONTEXT_NOW = "_now"
+
 # (answers of this task, data the case held before this task) -> {field: Dutch message naming the rule}
 Rule = Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, str]]
 
