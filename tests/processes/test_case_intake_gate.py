@@ -27,6 +27,7 @@ from tests.processes.test_case_intake import (
     SECOND,
     WEIGHING,
     WEIGHING_ANSWERS,
+    case_data,
     do,
     entry_of,
     give_consent,
@@ -40,6 +41,7 @@ from tests.processes.test_case_intake import (
     withdraw_consent,
 )
 from webapp.domain.clock import ManualClock
+from webapp.domain.errors import FormInvalid
 from webapp.services.context import ServiceContext
 from webapp.services.events import list_instance_actions
 from webapp.services.instances import view_instance
@@ -194,3 +196,17 @@ def test_an_approved_registration_informs_the_client_later_while_the_overleg_goe
         "zonder_toestemming",
         "goedgekeurd",
     )
+
+
+def test_a_consent_for_fewer_partners_does_not_cover_the_overleg(ctx: ServiceContext) -> None:
+    """The consent procedure reports what was consented to with its signal; the check compares it."""
+    sanne = login(ctx, "hulpverlener")
+    instance_id = register(ctx, sanne)
+    do(ctx, sanne, instance_id, PARTICIPANTS_TASK, PARTICIPANTS)
+    give_consent(ctx, sanne, instance_id, ontvangers=[PARTNERS[0]])
+    reported = case_data(ctx, instance_id)["toestemming_melding"]
+    assert reported["toestemming_status"] == "geldig"
+    with pytest.raises(FormInvalid) as refused:
+        do(ctx, sanne, instance_id, CHECK, {"toestemming_dekt": "ja"})
+    assert "Eis der gerichtheid (convenant art. 7 lid 1 en 5)" in refused.value.errors["toestemming_dekt"]
+    assert CHECK in open_names(ctx, sanne, instance_id)

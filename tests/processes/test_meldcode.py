@@ -373,4 +373,6 @@ def test_a_calling_intake_gets_only_the_outcome_and_the_lanes_still_hold(
     case.complete(sanne, STAP4, WEGEN)
     assert case.complete(sanne, AFWEGING, GEEN_VERMOEDEN).instance_completed
     # Only the outcome travels back (the process's dataOutput); the weighing stays in the meldcode.
-    assert case.final_data() == {"meldcode_uitkomst": "geen_vermoeden"}
+    final = case.final_data()
+    assert final.pop("zaak_referentie").startswith("KF-")  # the caller's own reference
+    assert final == {"meldcode_uitkomst": "geen_vermoeden"}

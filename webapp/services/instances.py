@@ -79,13 +79,16 @@ def start_process(
             )
             raise AccessDenied(decision.reason)
         snapshot = ctx.definitions.get(session, definition.id)
+        reference = new_case_reference()
+        # The reference travels in the case data, so forms and registers can name the case without its person.
+        start_data = {"zaak_referentie": reference}
         loaded = ctx.runtime.start(
-            snapshot.sha256, snapshot.process_id, snapshot.bpmn, snapshot.dmn, ctx.clock
+            snapshot.sha256, snapshot.process_id, snapshot.bpmn, snapshot.dmn, ctx.clock, start_data
         )
         instance = ProcessInstance(
             definition_id=definition.id,
             organisation_id=organisation_id,
-            case_reference=new_case_reference(),
+            case_reference=reference,
             status="running",
             serialization="",
             started_at=ctx.clock.now(),
