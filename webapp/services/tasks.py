@@ -261,7 +261,8 @@ def _complete(
         properties = ctx.runtime.task_properties(loaded, row.spiff_task_id)
         schema = ctx.definitions.get(session, instance.definition_id).form(row.form)
         before = ctx.runtime.task_data(loaded, row.spiff_task_id)
-        _validate(schema, properties, data, {**before, **_rule_context(ctx, session, actor, instance.id)})
+        context = _rule_context(ctx, session, actor, instance.id) if properties.get("legalRules") else {}
+        _validate(schema, properties, data, {**before, **context})
         open_before = ctx.runtime.ready_task_ids(loaded) - {row.spiff_task_id}
         row.state, row.completed_at, row.completed_by_id = "completed", ctx.clock.now(), actor.user_id
         try:
