@@ -58,11 +58,19 @@ def service_layer(count: int, workdir: Path) -> tuple[float, list[str]]:
 
 
 def _serialization(ctx: object, task_id: int) -> str:
+    """The instance's state in SpiffWorkflow's own self-contained format (specs embedded), as the bare loop
+    would store it; Ketenflow itself stores a reference to the deployed bundle instead."""
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+    from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
     from webapp.persistence.models import HumanTask, ProcessInstance
 
     with ctx.db.read() as session:  # type: ignore[attr-defined]
         instance_id = session.get_one(HumanTask, task_id).instance_id
-        return session.get_one(ProcessInstance, instance_id).serialization
+        stored = session.get_one(ProcessInstance, instance_id).serialization
+    loaded = ctx.runtime.load(stored)  # type: ignore[attr-defined]
+    plain = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+    return str(plain.serialize_json(loaded._wf))
 
 
 def bare_engine(snapshots: list[str]) -> float:

@@ -9,15 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition as SpiffMessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
@@ -26,6 +24,7 @@ from webapp.domain.errors import ProcessError, TaskNotReady
 from webapp.engine.catalogue import build_specs
 from webapp.engine.clock import engine_time
 from webapp.engine.scripting import make_script_engine
+from webapp.engine.serialization import SpecCache, make_serializer
 
 _TIMER_EVENTS = {"DurationTimerEventDefinition", "TimeDateEventDefinition", "CycleTimerEventDefinition"}
 
@@ -59,7 +58,20 @@ class ReadyTask:
 
 
 # Parsed specs by bundle sha256, shared by every runtime in the process: a deployed version never changes.
-_SPECS: dict[str, tuple[Any, dict[str, Any]]] = {}
+_SPECS = SpecCache()
+
+
+class SpecSource(Protocol):
+    """A deployed bundle: what the runtime needs to parse a version it has not seen yet."""
+
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def process_id(self) -> str: ...
+    @property
+    def bpmn(self) -> Mapping[str, str]: ...
+    @property
+    def dmn(self) -> Mapping[str, str]: ...
 
 
 class LoadedWorkflow:
@@ -71,17 +83,14 @@ class LoadedWorkflow:
 
 class WorkflowRuntime:
     def __init__(self) -> None:
-        self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        self._serializer = make_serializer(_SPECS, _not_loaded)
         self._script_engine = make_script_engine()
 
     def _specs_for(
         self, sha256: str, process_id: str, bpmn: Mapping[str, str], dmn: Mapping[str, str]
     ) -> Any:
         # Parsing a diagram takes milliseconds; a deployed version never changes, so its sha is a safe key.
-        found = _SPECS.get(sha256)
-        if found is None:
-            found = _SPECS.setdefault(sha256, build_specs(process_id, bpmn, dmn))
-        return found
+        return _SPECS.get(sha256) or _SPECS.put(sha256, build_specs(process_id, bpmn, dmn))
 
     def start(
         self,
@@ -100,7 +109,10 @@ class WorkflowRuntime:
         self._step(loaded, clock)
         return loaded
 
-    def load(self, serialized: str) -> LoadedWorkflow:
+    def load(self, serialized: str, source: SpecSource | None = None) -> LoadedWorkflow:
+        """The workflow of an instance; ``source`` is its deployed version, parsed here if not cached yet."""
+        if source is not None:
+            self._specs_for(source.sha256, source.process_id, source.bpmn, source.dmn)
         workflow = self._serializer.deserialize_json(serialized)
         workflow.script_engine = self._script_engine  # the engine is not serialized
         return LoadedWorkflow(workflow)
@@ -213,6 +225,10 @@ def _ready_task(task: Any) -> ReadyTask:
         due_text=properties.get("dueText"),
         data=task.data,
     )
+
+
+def _not_loaded(sha256: str) -> tuple[Any, dict[str, Any]]:
+    raise ProcessError(f"De procesversie {sha256[:12]} van deze zaak is niet geladen.")
 
 
 def _item_suffix(task: Any) -> str:

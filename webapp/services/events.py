@@ -44,7 +44,9 @@ def list_instance_actions(ctx: ServiceContext, actor: Actor, instance_id: int) -
         instance = _load(session, instance_id, lock=False)
         if instance.status in ("completed", "error", "cancelled"):
             return []
-        loaded = ctx.runtime.load(instance.serialization)
+        loaded = ctx.runtime.load(
+            instance.serialization, ctx.definitions.get(session, instance.definition_id)
+        )
         return [
             InstanceAction(m.name, m.label)
             for m in ctx.runtime.waiting_messages(loaded)
@@ -58,7 +60,9 @@ def trigger_event(
     failure: ProcessError | None = None
     with ctx.db.write() as session:
         instance = _load(session, instance_id, lock=True)
-        loaded = ctx.runtime.load(instance.serialization)
+        loaded = ctx.runtime.load(
+            instance.serialization, ctx.definitions.get(session, instance.definition_id)
+        )
         seen = access.may_view_instance(actor, instance.organisation_id, instance.started_by_id)
         if not seen:
             _refuse(ctx, session, actor, instance_id, seen.reason)

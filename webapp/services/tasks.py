@@ -101,7 +101,7 @@ def open_task(ctx: ServiceContext, actor: Actor, task_id: int, origin: Origin | 
         schema = definition.form(row.form)
         data: dict[str, Any] = {}
         if row.state == "open" and schema:
-            loaded = ctx.runtime.load(instance.serialization)
+            loaded = ctx.runtime.load(instance.serialization, definition)
             task_data = ctx.runtime.task_data(loaded, row.spiff_task_id)
             data = {k: v for k, v in task_data.items() if k in schema.get("properties", {})}
         _audit_task(session, ctx, actor, row, "task.read", Action.READ, origin)
@@ -257,9 +257,10 @@ def _complete(
         if not decision:
             session.rollback()
             _deny(ctx, actor, row, "task.completed", Action.UPDATE, decision.reason)
-        loaded = ctx.runtime.load(instance.serialization)
+        definition = ctx.definitions.get(session, instance.definition_id)
+        loaded = ctx.runtime.load(instance.serialization, definition)
         properties = ctx.runtime.task_properties(loaded, row.spiff_task_id)
-        schema = ctx.definitions.get(session, instance.definition_id).form(row.form)
+        schema = definition.form(row.form)
         before = ctx.runtime.task_data(loaded, row.spiff_task_id)
         context = _rule_context(ctx, session, actor, instance.id) if properties.get("legalRules") else {}
         _validate(schema, properties, data, {**before, **context})

@@ -67,7 +67,9 @@ def fire_job(ctx: ServiceContext, worker_id: str, job_id: int) -> bool:
         if job.due_at >= now:  # moved by a completion since we claimed it: give it back
             job.locked_by, job.locked_until = None, None
             return False
-        loaded = ctx.runtime.load(instance.serialization)
+        loaded = ctx.runtime.load(
+            instance.serialization, ctx.definitions.get(session, instance.definition_id)
+        )
         open_before = ctx.runtime.ready_task_ids(loaded)
         try:
             ctx.runtime.fire_due_timers(loaded, ctx.clock)
