@@ -31,6 +31,7 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
+    language: Mapped[str] = mapped_column(String(5), default="nl")  # nl | en
     created_at: Mapped[datetime]
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", lazy="selectin")
 
@@ -104,7 +105,13 @@ class HumanTask(Base):
     role: Mapped[str] = mapped_column(String(40))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # Delegated for review: the assignee is the reviewer until they hand it back to delegated_by.
+    delegated_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     state: Mapped[str] = mapped_column(String(20))  # open | completed | cancelled
+    # "Opslaan als concept": typed answers kept without validation, for the assignee who saved them only.
+    draft: Mapped[dict[str, Any] | None]
+    draft_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    draft_saved_at: Mapped[datetime | None]
     form: Mapped[str | None] = mapped_column(String(200))
     ui_form: Mapped[str | None] = mapped_column(String(200))
     instructions: Mapped[str] = mapped_column(Text, default="")
@@ -156,6 +163,51 @@ class RegisterEntry(Base):
     opened_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+
+
+class Comment(Base):
+    """A remark on a case (and optionally one of its tasks), visible to those who may see the case."""
+
+    __tablename__ = "comment"
+    __table_args__ = (Index("ix_comment_instance", "instance_id", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Notification(Base):
+    """An in-app notice for one user; a mail copy goes through the outbox."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("key"),
+        Index("ix_notification_user_unread", "user_id", "read_at", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))  # unique: the same event never notifies twice
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    kind: Mapped[str] = mapped_column(String(40))  # task_assigned | reminder | escalation | …
+    title: Mapped[str] = mapped_column(String(300))  # no personal data: task and process names only
+    link: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+
+
+class ApiToken(Base):
+    """A personal access token for /api/v1; only its sha256 is stored."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
 
 
 class Outbox(Base):
