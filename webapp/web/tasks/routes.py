@@ -31,12 +31,6 @@ def home() -> Response:
     return redirect(url_for("tasks.inbox"))
 
 
-@bp.get("/inbox")
-@login_required
-def inbox() -> str:
-    return render_template("tasks/inbox.html", tasks=task_service.list_inbox(services(), actor()))
-
-
 def _render(
     form: TaskForm,
     data: dict[str, Any],
@@ -118,3 +112,7 @@ def _change_claim(task_id: int, change: Any, done: str) -> Response:
     except (AccessDenied, TaskNotReady) as refused:
         flash(str(refused), "error")
     return redirect(url_for("tasks.show", task_id=task_id))
+
+
+# The inbox lives in its own module; importing it registers its routes on this blueprint.
+from webapp.web.tasks import inbox as _inbox  # noqa: E402, F401
