@@ -8,11 +8,11 @@ JSON Schema, so that the person sees which article asks for them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from webapp.domain.deadlines import AMSTERDAM
 from webapp.domain.legal_rules.registry import rule
+from webapp.domain.legal_rules.values import as_moment, dutch_moment
 
 AP_PERIOD = timedelta(hours=72)
 EXCEPTIONS_ART34 = ("a_onbegrijpelijk", "b_risico_weggenomen", "c_onevenredige_inspanning")
@@ -62,33 +62,17 @@ def _filled(value: Any) -> bool:
     return value is not None and str(value).strip() != ""
 
 
-def _instant(value: Any) -> datetime | None:
-    """A moment from task data: ISO text in Amsterdam time unless it carries an offset; else None."""
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        try:
-            moment = datetime.fromisoformat(str(value).strip())
-        except (TypeError, ValueError):
-            return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=AMSTERDAM)
-
-
-def _local(moment: datetime) -> str:
-    return moment.astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M")
-
-
 @rule("breach.late_notification")
 def late_notification(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, str]:
     """A notification after the 72 hours of art. 33(1) states the reasons for the delay."""
-    found, notified = _instant(case.get("ontdekt_op")), _instant(answers.get("gemeld_bij_ap_op"))
+    found, notified = as_moment(case.get("ontdekt_op")), as_moment(answers.get("gemeld_bij_ap_op"))
     if found is None or notified is None:
         return {}
     if notified < found:
-        return {"gemeld_bij_ap_op": NOTIFIED_BEFORE_DISCOVERY.format(found=_local(found))}
+        return {"gemeld_bij_ap_op": NOTIFIED_BEFORE_DISCOVERY.format(found=dutch_moment(found))}
     due = found + AP_PERIOD
     if notified > due and not _filled(answers.get("reden_vertraging")):
-        return {"reden_vertraging": LATE_WITHOUT_REASON.format(due=_local(due))}
+        return {"reden_vertraging": LATE_WITHOUT_REASON.format(due=dutch_moment(due))}
     return {}
 
 

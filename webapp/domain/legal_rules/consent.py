@@ -8,10 +8,10 @@ Who must consent comes from the decision table who_must_consent (convenant art. 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from webapp.domain.legal_rules.registry import rule
+from webapp.domain.legal_rules.values import as_date, dutch_date
 
 SUBJECT = "betrokkene"
 REPRESENTATIVES = frozenset({"ouder_met_gezag", "voogd", "curator_mentor", "gemachtigde"})
@@ -31,17 +31,6 @@ _WHO = {
     "vertegenwoordiger(s) toestemming, bij gezamenlijk gezag beide ouders",
 }
 _GIVEN = "gegeven"
-
-
-def _day(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
-
-
-def _dutch(day: date) -> str:
-    return f"{day:%d-%m-%Y}"
 
 
 def _representatives(people: list[Mapping[str, Any]]) -> int:
@@ -101,17 +90,17 @@ def specificity(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str
 def validity(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, str]:
     """The answer cannot predate the request, and a consent cannot end before it was given."""
     errors = {}
-    answered, asked = _day(answers.get("beantwoord_op")), _day(case.get("gevraagd_op"))
+    answered, asked = as_date(answers.get("beantwoord_op")), as_date(case.get("gevraagd_op"))
     if answered and asked and answered < asked:
         errors["beantwoord_op"] = (
             f"Bewijs van toestemming (AVG art. 7 lid 1): het antwoord kan niet vóór het verzoek van "
-            f"{_dutch(asked)} liggen."
+            f"{dutch_date(asked)} liggen."
         )
-    until = _day(answers.get("geldig_tot"))
+    until = as_date(answers.get("geldig_tot"))
     if answers.get("toestemming_antwoord") == _GIVEN and answered and until and until < answered:
         errors["geldig_tot"] = (
             f"Geldigheid van de toestemming (AVG art. 7 lid 1; convenant art. 7): de einddatum ligt vóór de "
-            f"datum van de toestemming ({_dutch(answered)})."
+            f"datum van de toestemming ({dutch_date(answered)})."
         )
     return errors
 
@@ -120,19 +109,19 @@ def validity(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, s
 def withdrawal_dates(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, str]:
     """A withdrawal follows the consent, and the partners are informed after the withdrawal."""
     errors = {}
-    withdrawn, given = _day(answers.get("ingetrokken_op")), _day(case.get("beantwoord_op"))
+    withdrawn, given = as_date(answers.get("ingetrokken_op")), as_date(case.get("beantwoord_op"))
     if withdrawn and given and withdrawn < given:
         errors["ingetrokken_op"] = (
             "Intrekking van de toestemming (AVG art. 7 lid 3): de intrekking kan niet vóór de toestemming "
-            f"van {_dutch(given)} liggen."
+            f"van {dutch_date(given)} liggen."
         )
     informed, withdrawn_before = (
-        _day(answers.get("partners_geinformeerd_op")),
-        _day(case.get("ingetrokken_op")),
+        as_date(answers.get("partners_geinformeerd_op")),
+        as_date(case.get("ingetrokken_op")),
     )
     if informed and withdrawn_before and informed < withdrawn_before:
         errors["partners_geinformeerd_op"] = (
             "Ontvangers informeren over de intrekking (AVG art. 7 lid 3 en art. 19): de partners kunnen "
-            f"niet vóór de intrekking van {_dutch(withdrawn_before)} zijn geïnformeerd."
+            f"niet vóór de intrekking van {dutch_date(withdrawn_before)} zijn geïnformeerd."
         )
     return errors

@@ -8,12 +8,12 @@ Each message names the rule it enforces, in Dutch.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
 from webapp.domain.legal_rules.registry import rule
+from webapp.domain.legal_rules.values import as_date
 
 AFWEGINGSKADER = "Afwegingskader meldcode (Besluit verplichte meldcode, verplicht sinds 1-1-2019)"
 MELDNORM = "Meldnorm meldcode (stap 5)"
@@ -28,15 +28,6 @@ _VT_PAIRS = (
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
-
-
-def _as_date(value: Any) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
 
 
 @rule("meldcode.vt_advies_anoniem")
@@ -190,7 +181,7 @@ def melding_anoniem(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict
 @rule("meldcode.evaluatiedatum")
 def evaluatiedatum(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, str]:
     """Question 5's evaluation date lies after the start of the help, within six months (the timer's date)."""
-    start, evaluation = _as_date(answers.get("hulp_gestart_op")), _as_date(answers.get("hulp_evaluatiedatum"))
+    start, evaluation = as_date(answers.get("hulp_gestart_op")), as_date(answers.get("hulp_evaluatiedatum"))
     if start is None or evaluation is None:
         return {}
     if evaluation <= start or evaluation > start + EVALUATION_AT_MOST:

@@ -9,6 +9,7 @@ from typing import Any
 
 from webapp.domain.deadlines import compute_deadline, local_date
 from webapp.domain.legal_rules.registry import rule
+from webapp.domain.legal_rules.values import as_date
 
 _REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,39}")
 
@@ -57,22 +58,13 @@ _NO_CONTENT = (
 )
 
 
-def _day(value: Any) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
 def _blank(value: Any) -> bool:
     return not str(value or "").strip()
 
 
 def current_expiry(case: Mapping[str, Any]) -> date | None:
     """The last day of retention as the timers count it (vervalt_vanaf + vervalt_na under vervalt_regel)."""
-    start = _day(case.get("vervalt_vanaf"))
+    start = as_date(case.get("vervalt_vanaf"))
     if start is None or not case.get("vervalt_na"):
         return None
     rule_name = str(case.get("vervalt_regel") or "calendar")
@@ -100,7 +92,7 @@ def term_matches_ground(answers: Mapping[str, Any], case: Mapping[str, Any]) -> 
 
 @rule("retention.change_not_earlier")
 def change_not_earlier(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, str]:
-    new, old = _day(answers.get("laatste_wijziging_op")), _day(case.get("laatste_wijziging_op"))
+    new, old = as_date(answers.get("laatste_wijziging_op")), as_date(case.get("laatste_wijziging_op"))
     if new is None or old is None or new >= old:
         return {}
     return {
@@ -125,7 +117,7 @@ def extension(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, 
             "AVG art. 5 lid 1 sub e en lid 2: licht toe waarom goede zorg aan de cliënt langer bewaren "
             "vraagt."
         )
-    new, expiry = _day(answers.get("nieuwe_vervaldatum")), current_expiry(case)
+    new, expiry = as_date(answers.get("nieuwe_vervaldatum")), current_expiry(case)
     if new is None:
         errors["nieuwe_vervaldatum"] = "AVG art. 5 lid 1 sub e: een verlenging heeft een nieuwe vervaldatum."
     elif expiry is not None and new <= expiry:
@@ -153,7 +145,7 @@ def legal_hold(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str,
             "kies "
             "de reden."
         )
-    if _day(answers.get("bewaarplicht_herzien_op")) is None:
+    if as_date(answers.get("bewaarplicht_herzien_op")) is None:
         errors["bewaarplicht_herzien_op"] = (
             "AVG art. 5 lid 1 sub e: een bewaarplicht wordt opnieuw beoordeeld; vul de datum in."
         )
@@ -163,8 +155,8 @@ def legal_hold(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str,
 @rule("retention.destruction_record")
 def destruction_record(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, str]:
     errors = {name: _NO_CONTENT for name in sorted(set(answers) - DESTRUCTION_RECORD_FIELDS)}
-    first, last = _day(answers.get("stukken_van")), _day(answers.get("stukken_tot"))
-    destroyed, changed = _day(answers.get("vernietigd_op")), _day(case.get("laatste_wijziging_op"))
+    first, last = as_date(answers.get("stukken_van")), as_date(answers.get("stukken_tot"))
+    destroyed, changed = as_date(answers.get("vernietigd_op")), as_date(case.get("laatste_wijziging_op"))
     if first and last and first > last:
         errors["stukken_tot"] = (
             "Archiefbesluit 1995 art. 8: de periode loopt van het oudste naar het jongste vernietigde stuk."
@@ -174,7 +166,7 @@ def destruction_record(answers: Mapping[str, Any], case: Mapping[str, Any]) -> d
             "Archiefbesluit 1995 art. 8: het jongste stuk kan niet na de laatste wijziging van het dossier "
             f"({changed:%d-%m-%Y}) liggen."
         )
-    approved = _day(case.get("goedgekeurd_op"))
+    approved = as_date(case.get("goedgekeurd_op"))
     if destroyed and approved and destroyed < approved:
         errors["vernietigd_op"] = (
             f"Archiefbesluit 1995 art. 8: vernietigen gebeurt na de goedkeuring ({approved:%d-%m-%Y})."

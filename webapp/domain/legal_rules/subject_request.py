@@ -8,6 +8,7 @@ from typing import Any
 
 from webapp.domain.deadlines import DueRule, compute_deadline, local_date
 from webapp.domain.legal_rules.registry import rule
+from webapp.domain.legal_rules.values import as_date
 
 FIRST_TERM = "P4W"
 
@@ -107,15 +108,6 @@ _LETTER: tuple[tuple[str, str], ...] = (
 )
 
 
-def _day(value: Any) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
 def first_term_end(received: date) -> date:
     """The last day of the first term: 4 weeks after receipt, moved past weekends and holidays."""
     return local_date(compute_deadline(received, FIRST_TERM, DueRule.CALENDAR).due_at)
@@ -192,7 +184,7 @@ def extension_notice(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dic
         errors["verlenging_motivering"] = (
             "AVG art. 12 lid 3: de betrokkene krijgt de redenen van de vertraging; licht de verlenging toe."
         )
-    received, noticed = _day(case.get("ontvangen_op")), _day(answers.get("verlenging_gemeld_op"))
+    received, noticed = as_date(case.get("ontvangen_op")), as_date(answers.get("verlenging_gemeld_op"))
     if received is None or noticed is None:
         return errors
     last = first_term_end(received)
