@@ -10,6 +10,7 @@ import pytest
 
 from tests.factories import login
 from tests.processes.test_case_intake import (
+    AUTHORITY,
     CHECK,
     CLOSE,
     CLOSING,
@@ -210,3 +211,16 @@ def test_a_consent_for_fewer_partners_does_not_cover_the_overleg(ctx: ServiceCon
         do(ctx, sanne, instance_id, CHECK, {"toestemming_dekt": "ja"})
     assert "Eis der gerichtheid (convenant art. 7 lid 1 en 5)" in refused.value.errors["toestemming_dekt"]
     assert CHECK in open_names(ctx, sanne, instance_id)
+
+
+def test_the_age_for_consent_must_agree_with_the_birth_date_of_the_case(ctx: ServiceContext) -> None:
+    sanne = login(ctx, "hulpverlener")
+    instance_id = register(ctx, sanne)
+    do(ctx, sanne, instance_id, PARTICIPANTS_TASK, {**PARTICIPANTS, "client_geboortedatum": "2012-03-15"})
+    with pytest.raises(FormInvalid) as refused:
+        do(ctx, sanne, instance_id, AUTHORITY, {"leeftijd": 17, "wilsbekwaam": True})
+    assert refused.value.errors == {
+        "leeftijd": "Convenant art. 8 (wie toestemming geeft hangt af van de leeftijd): volgens de "
+        "geboortedatum in de casus (15-03-2012) is de betrokkene vandaag 14 jaar, niet 17."
+    }
+    assert AUTHORITY in open_names(ctx, sanne, instance_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from webapp.domain.legal_rules.registry import rule
+from webapp.domain.legal_rules.registry import CONTEXT_NOW, rule
 from webapp.domain.legal_rules.values import as_date, dutch_date
 
 SUBJECT = "betrokkene"
@@ -37,6 +37,22 @@ def _representatives(people: list[Mapping[str, Any]]) -> int:
     """Distinct representatives among the people who consented (two rows with one name count once)."""
     names = {str(p.get("naam", "")).strip().lower() for p in people if p.get("rol") in REPRESENTATIVES}
     return len(names)
+
+
+@rule("consent.age_matches_birth_date")
+def age_matches_birth_date(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, str]:
+    """The age decides who must consent, so it must agree with the birth date the case already holds."""
+    born, today = as_date(case.get("client_geboortedatum")), as_date(case.get(CONTEXT_NOW))
+    typed = answers.get("leeftijd")
+    if born is None or today is None or not isinstance(typed, int):
+        return {}
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    if typed == age:
+        return {}
+    return {
+        "leeftijd": "Convenant art. 8 (wie toestemming geeft hangt af van de leeftijd): volgens de "
+        f"geboortedatum in de casus ({dutch_date(born)}) is de betrokkene vandaag {age} jaar, niet {typed}."
+    }
 
 
 @rule("consent.signatories")
