@@ -22,6 +22,19 @@ class Settings:
     port: int = 5000
     timer_poll_seconds: float = 0.5
     session_cookie_secure: bool = False
+    # Notifications by mail. mail_transport: smtp | file | console | off; left empty it is smtp when
+    # smtp_host is set, else .eml files in mail_dir in development and test, and off in production (the
+    # outbox keeps the mails until a transport is configured).
+    mail_transport: str = ""
+    mail_dir: str = str(PROJECT_ROOT / "var" / "mail")
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""  # a secret: no default
+    smtp_from: str = "Ketenflow <noreply@ketenflow.invalid>"
+    smtp_tls: str = "starttls"  # starttls | ssl | none
+    public_url: str = "http://127.0.0.1:5000"  # the address links in mails point to
+    reminder_days: float = 2.0  # remind this long before a task's deadline
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -29,6 +42,10 @@ class Settings:
             if self.env == "production":
                 raise RuntimeError("KETENFLOW_SECRET_KEY ontbreekt: verplicht in productie")
             self.secret_key = DEV_SECRET
+        if self.mail_transport not in ("", "smtp", "file", "console", "off"):
+            raise RuntimeError("KETENFLOW_MAIL_TRANSPORT moet smtp, file, console of off zijn")
+        if self.smtp_tls not in ("starttls", "ssl", "none"):
+            raise RuntimeError("KETENFLOW_SMTP_TLS moet starttls, ssl of none zijn")
 
 
 def load_settings(overrides: dict[str, Any] | None = None) -> Settings:

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import Flask
 
+import webapp.web.processes.routes as processes_routes
 from tests.web.conftest import (
     DEMO,
     VALID_INTAKE,
@@ -376,9 +377,9 @@ def test_unexpected_error_shows_no_stack_trace(
         raise RuntimeError(f"{SECRET} in /work/main/webapp/services/tasks.py")
 
     client = site.client("hulpverlener")
-    monkeypatch.setattr(task_service, "list_inbox", broken)
+    monkeypatch.setattr(processes_routes, "list_startable", broken)
     with caplog.at_level(logging.ERROR):
-        response = client.get("/inbox")
+        response = client.get("/processes")
     assert error_page(response)[:2] == (500, "Er ging iets mis")
     for leak in ("RuntimeError", SECRET, "webapp/"):
         assert leak not in response.get_data(as_text=True)

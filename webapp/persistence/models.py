@@ -70,7 +70,12 @@ class ProcessDefinition(Base):
 
 class ProcessInstance(Base):
     __tablename__ = "process_instance"
-    __table_args__ = (Index("ix_instance_org_status", "organisation_id", "status"),)
+    __table_args__ = (
+        Index("ix_instance_org_status", "organisation_id", "status"),
+        # Finds an instance's process without reading its (large) row on SQLite; and the case filter.
+        Index("ix_instance_definition", "id", "definition_id"),
+        Index("ix_instance_case", "case_reference"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
@@ -94,8 +99,19 @@ class HumanTask(Base):
     __tablename__ = "human_task"
     __table_args__ = (
         UniqueConstraint("instance_id", "spiff_task_id"),
-        Index("ix_task_inbox", "state", "organisation_id", "role", "due_at"),
-        Index("ix_task_assignee", "state", "assignee_id"),
+        # Covering indexes for the inbox (bench/bench_inbox.py): the role queue and my own tasks.
+        Index(
+            "ix_task_queue",
+            "state",
+            "organisation_id",
+            "role",
+            "assignee_id",
+            "due_at",
+            "created_at",
+            "instance_id",
+            "id",
+        ),
+        Index("ix_task_mine", "state", "assignee_id", "due_at", "created_at", "instance_id", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
@@ -212,6 +228,7 @@ class ApiToken(Base):
 
 class Outbox(Base):
     __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_unsent", "sent_at", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     channel: Mapped[str] = mapped_column(String(20))

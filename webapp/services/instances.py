@@ -55,8 +55,16 @@ def new_case_reference() -> str:
 
 
 def start_process(
-    ctx: ServiceContext, actor: Actor, process_id: str, organisation_id: int, origin: Origin | None = None
+    ctx: ServiceContext,
+    actor: Actor,
+    process_id: str,
+    organisation_id: int,
+    origin: Origin | None = None,
+    *,
+    case_reference: str | None = None,
 ) -> StartResult:
+    """Start a new instance; with ``case_reference`` it joins that case (a related procedure) instead of
+    opening a new one."""
     with ctx.db.write() as session:
         definition = session.execute(
             select(ProcessDefinition).where(
@@ -79,7 +87,7 @@ def start_process(
             )
             raise AccessDenied(decision.reason)
         snapshot = ctx.definitions.get(session, definition.id)
-        reference = new_case_reference()
+        reference = case_reference or new_case_reference()
         # The reference travels in the case data, so forms and registers can name the case without its person.
         start_data = {"zaak_referentie": reference}
         loaded = ctx.runtime.start(
@@ -184,6 +192,10 @@ _EVENT_TEXT = {
     "task.released": "Taak teruggegeven",
     "timer.fired": "Termijn of herinnering verwerkt",
     "instance.event": "Gebeurtenis gemeld",
+    "task.reassigned": "Taak overgedragen",
+    "task.delegated": "Taak ter beoordeling gegeven",
+    "task.handed_back": "Taak teruggegeven na beoordeling",
+    "task.recalled": "Taak teruggehaald",
 }
 
 

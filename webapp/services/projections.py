@@ -16,6 +16,7 @@ from webapp.engine.runtime import LoadedWorkflow, ReadyTask
 from webapp.engine.scripting import parse_start
 from webapp.persistence.models import JOBS, HumanTask, ProcessInstance
 from webapp.services.context import ServiceContext
+from webapp.services.notifications import notify_new_tasks
 from webapp.services.registers import close_registers
 
 TIMER_JOB = "timer"
@@ -45,7 +46,7 @@ def sync_instance(
                 HumanTask.spiff_task_id.in_(gone),
                 HumanTask.state == "open",
             )
-            .values(state="cancelled", completed_at=now),
+            .values(state="cancelled", completed_at=now, draft=None, draft_by_id=None, draft_saved_at=None),
             execution_options={"synchronize_session": False},
         )
     created = [
@@ -61,6 +62,7 @@ def sync_instance(
         instance.status = "running" if ready else "waiting"
     instance.last_error = None
     _sync_timer_job(session, instance)
+    notify_new_tasks(session, ctx, instance, created)
     return created
 
 

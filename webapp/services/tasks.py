@@ -1,16 +1,19 @@
-"""Use cases on human tasks: the inbox, opening a task's form, claiming and completing."""
+"""Use cases on human tasks: the inbox, opening a task's form, claiming, drafts and completing.
+
+Reassigning and delegating for review live in ``assignment``; they share the helpers below.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.domain import access
-from webapp.domain.access import Actor, TaskAccess
+from webapp.domain.access import Actor, TaskAccess, TaskAssignment
 from webapp.domain.audit import Action
 from webapp.domain.deadlines import AMSTERDAM
 from webapp.domain.errors import (
@@ -26,6 +29,7 @@ from webapp.domain.legal_rules.registry import CONTEXT_ACTOR, CONTEXT_COMPLETED_
 from webapp.engine.forms import validate_form_data
 from webapp.persistence.models import HumanTask, ProcessInstance, User
 from webapp.services.context import Origin, ServiceContext, audit, audit_denial
+from webapp.services.definitions import DefinitionSnapshot
 from webapp.services.projections import sync_instance
 from webapp.services.registers import write_register
 from webapp.services.task_queries import inbox, task_view
@@ -41,14 +45,42 @@ def _facts(row: HumanTask) -> TaskAccess:
     return TaskAccess(row.organisation_id, row.role, row.assignee_id)
 
 
-def _load_task(session: Session, task_id: int) -> HumanTask:
+def assignment_facts(row: HumanTask) -> TaskAssignment:
+    return TaskAssignment(row.organisation_id, row.role, row.assignee_id, row.delegated_by_id)
+
+
+def load_task(session: Session, task_id: int) -> HumanTask:
     row = session.get(HumanTask, task_id)
     if row is None:
         raise NotFound("Deze taak bestaat niet.")
     return row
 
 
-def _audit_task(
+def lock_task_row(session: Session, task_id: int) -> HumanTask:
+    """The task row alone, locked (FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite): claiming and
+    handing on change only who holds the task, and completing takes the same row lock first."""
+    query = (
+        select(HumanTask)
+        .where(HumanTask.id == task_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    row = session.execute(query).scalar_one_or_none()
+    if row is None:
+        raise NotFound("Deze taak bestaat niet.")
+    return row
+
+
+def user_name(session: Session, user_id: int | None) -> str | None:
+    user = session.get(User, user_id) if user_id else None
+    return user.display_name if user else None
+
+
+def clear_draft(row: HumanTask) -> None:
+    row.draft, row.draft_by_id, row.draft_saved_at = None, None, None
+
+
+def audit_task(
     session: Session,
     ctx: ServiceContext,
     actor: Actor,
@@ -56,7 +88,9 @@ def _audit_task(
     event: str,
     action: Action,
     origin: Origin | None,
+    details: dict[str, str] | None = None,
 ) -> None:
+    """A successful step on a task; ``details`` hold ids only, never what was typed."""
     audit(
         session,
         ctx,
@@ -68,10 +102,26 @@ def _audit_task(
         object_id=str(row.id),
         process_instance_id=row.instance_id,
         task_id=row.id,
+        details=details or {},
     )
 
 
-def _deny(ctx: ServiceContext, actor: Actor, row: HumanTask, event: str, action: Action, reason: str) -> None:
+def refuse(
+    ctx: ServiceContext,
+    session: Session,
+    actor: Actor,
+    row: HumanTask,
+    event: str,
+    action: Action,
+    reason: str,
+    shown: str | None = None,
+) -> NoReturn:
+    """Undo the unit of work, record the refusal in its own transaction and answer in Dutch.
+
+    ``reason`` goes to the audit line, ``shown`` (by default the reason) to the person: it may name someone.
+    """
+    task_id, instance_id = row.id, row.instance_id
+    session.rollback()
     audit_denial(
         ctx,
         event,
@@ -79,77 +129,112 @@ def _deny(ctx: ServiceContext, actor: Actor, row: HumanTask, event: str, action:
         reason,
         actor_id=actor.user_id,
         object_type="human_task",
-        object_id=str(row.id),
-        process_instance_id=row.instance_id,
-        task_id=row.id,
+        object_id=str(task_id),
+        process_instance_id=instance_id,
+        task_id=task_id,
     )
-    raise AccessDenied(reason)
+    raise AccessDenied(shown or reason)
+
+
+def held_by_colleague(session: Session, actor: Actor, row: HumanTask) -> str | None:
+    """The message naming the colleague who holds the task, for a claim or draft that just lost a race."""
+    if row.assignee_id in (None, actor.user_id) or row.delegated_by_id is not None:
+        return None
+    return f"Deze taak is al opgepakt door {user_name(session, row.assignee_id)}."
 
 
 def open_task(ctx: ServiceContext, actor: Actor, task_id: int, origin: Origin | None = None) -> TaskForm:
-    """The task with its form and the data it already holds; reading it is audited."""
+    """The task with its form and the data it already holds, or the reader's own draft if they saved one;
+    reading it is audited."""
     with ctx.db.write() as session:
-        row = _load_task(session, task_id)
+        row = load_task(session, task_id)
         decision = access.may_see_task(actor, _facts(row))
         if not decision:
-            session.rollback()
-            _deny(ctx, actor, row, "task.read", Action.READ, decision.reason)
-        instance = session.get_one(
-            ProcessInstance, row.instance_id, options=[undefer(ProcessInstance.serialization)]
-        )
-        definition = ctx.definitions.get(session, instance.definition_id)
+            refuse(ctx, session, actor, row, "task.read", Action.READ, decision.reason)
+        definition = ctx.definitions.get(session, row_definition_id(session, row))
         schema = definition.form(row.form)
         data: dict[str, Any] = {}
         if row.state == "open" and schema:
-            loaded = ctx.runtime.load(instance.serialization, definition)
-            task_data = ctx.runtime.task_data(loaded, row.spiff_task_id)
-            data = {k: v for k, v in task_data.items() if k in schema.get("properties", {})}
-        _audit_task(session, ctx, actor, row, "task.read", Action.READ, origin)
+            draft = _draft_of(row, actor)
+            data = fields_of(
+                schema, draft if draft is not None else _task_data(ctx, session, definition, row)
+            )
+        audit_task(session, ctx, actor, row, "task.read", Action.READ, origin)
         view = task_view(session, row.id, actor)
         return TaskForm(view, row.instructions, schema, definition.form(row.ui_form), data)
 
 
+def _draft_of(row: HumanTask, actor: Actor) -> dict[str, Any] | None:
+    """The draft comes back only for the person who saved it."""
+    return row.draft if row.draft is not None and row.draft_by_id == actor.user_id else None
+
+
+def _task_data(
+    ctx: ServiceContext, session: Session, definition: DefinitionSnapshot, row: HumanTask
+) -> dict[str, Any]:
+    serialization = session.execute(
+        select(ProcessInstance.serialization).where(ProcessInstance.id == row.instance_id)
+    ).scalar_one()
+    loaded = ctx.runtime.load(serialization, definition)
+    return ctx.runtime.task_data(loaded, row.spiff_task_id)
+
+
+def fields_of(schema: dict[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    properties = schema.get("properties", {})
+    return {k: v for k, v in data.items() if k in properties}
+
+
 def claim_task(ctx: ServiceContext, actor: Actor, task_id: int, origin: Origin | None = None) -> None:
+    """Take an unclaimed task; a claim that comes just after a colleague's is refused, naming them."""
     with ctx.db.write() as session:
-        row = _load_task(session, task_id)
-        _ensure_visible(ctx, session, actor, row, "task.claimed")
-        _ensure_open(session, row)
+        row = lock_task_row(session, task_id)
+        ensure_visible(ctx, session, actor, row, "task.claimed")
+        ensure_open(session, row)
         decision = access.may_claim_task(actor, _facts(row))
         if not decision:
-            session.rollback()
-            _deny(ctx, actor, row, "task.claimed", Action.UPDATE, decision.reason)
+            shown = held_by_colleague(session, actor, row)
+            refuse(ctx, session, actor, row, "task.claimed", Action.UPDATE, decision.reason, shown)
+        if row.draft_by_id not in (None, actor.user_id):
+            clear_draft(row)  # a draft is its author's while they hold the task; it does not pass on
         row.assignee_id = actor.user_id
-        _audit_task(session, ctx, actor, row, "task.claimed", Action.UPDATE, origin)
+        audit_task(session, ctx, actor, row, "task.claimed", Action.UPDATE, origin)
 
 
 def release_task(ctx: ServiceContext, actor: Actor, task_id: int, origin: Origin | None = None) -> None:
+    """Give a claimed task back to the role's pool; the releaser's draft stays theirs until another claims."""
     with ctx.db.write() as session:
-        row = _load_task(session, task_id)
-        _ensure_visible(ctx, session, actor, row, "task.released")
-        _ensure_open(session, row)
-        if row.assignee_id != actor.user_id:
-            session.rollback()
-            _deny(
-                ctx,
-                actor,
-                row,
-                "task.released",
-                Action.UPDATE,
-                "Alleen wie de taak heeft opgepakt kan haar teruggeven.",
-            )
+        row = lock_task_row(session, task_id)
+        ensure_visible(ctx, session, actor, row, "task.released")
+        ensure_open(session, row)
+        decision = access.may_release_assigned_task(actor, assignment_facts(row))
+        if not decision:
+            refuse(ctx, session, actor, row, "task.released", Action.UPDATE, decision.reason)
         row.assignee_id = None
-        _audit_task(session, ctx, actor, row, "task.released", Action.UPDATE, origin)
+        audit_task(session, ctx, actor, row, "task.released", Action.UPDATE, origin)
 
 
-def _ensure_visible(ctx: ServiceContext, session: Session, actor: Actor, row: HumanTask, event: str) -> None:
+def row_definition_id(session: Session, row: HumanTask) -> int:
+    definition_id: int = session.execute(
+        select(ProcessInstance.definition_id).where(ProcessInstance.id == row.instance_id)
+    ).scalar_one()
+    return definition_id
+
+
+def ensure_visible(
+    ctx: ServiceContext,
+    session: Session,
+    actor: Actor,
+    row: HumanTask,
+    event: str,
+    action: Action = Action.UPDATE,
+) -> None:
     """Refuse outsiders before telling anything about the task's state (who completed it, and when)."""
     decision = access.may_see_task(actor, _facts(row))
     if not decision:
-        session.rollback()
-        _deny(ctx, actor, row, event, Action.UPDATE, decision.reason)
+        refuse(ctx, session, actor, row, event, action, decision.reason)
 
 
-def _ensure_open(session: Session, row: HumanTask) -> None:
+def ensure_open(session: Session, row: HumanTask) -> None:
     if row.state == "open":
         return
     if row.state == "completed":
@@ -208,11 +293,19 @@ def _validate(
     data: Mapping[str, Any],
     case_data: Mapping[str, Any],
 ) -> None:
-    """The form's JSON Schema first, then the legal rules the task names, against the case's data."""
+    """The form's JSON Schema first, then the legal rules the task names, against the case's data.
+
+    Only the form's own fields may be answered: an extra key would otherwise land in the case data and could
+    overwrite values the procedure relies on (its reference, an earlier decision).
+    """
     errors = validate_form_data(schema, dict(data)) if schema else {}
     rule_ids = parse_rule_ids(properties.get("legalRules"))
     if not errors and rule_ids:
         errors = check_rules(rule_ids, data, case_data)
+    fields = (schema or {}).get("properties", {})
+    for key in data:
+        if key not in fields:
+            errors.setdefault(key, "Dit veld hoort niet bij dit formulier.")
     if errors:
         raise FormInvalid(errors)
 
@@ -240,6 +333,14 @@ def _with_emptied_fields(
     return {**cleared, **data}
 
 
+def _ensure_may_complete(ctx: ServiceContext, session: Session, actor: Actor, row: HumanTask) -> None:
+    ensure_visible(ctx, session, actor, row, "task.completed")
+    ensure_open(session, row)
+    decision = access.may_complete_assigned_task(actor, assignment_facts(row))
+    if not decision:
+        refuse(ctx, session, actor, row, "task.completed", Action.UPDATE, decision.reason)
+
+
 def _complete(
     ctx: ServiceContext,
     actor: Actor,
@@ -251,12 +352,7 @@ def _complete(
     failure: ProcessError | None = None
     with ctx.db.write() as session:
         row, instance = lock_task(session, task_id)
-        _ensure_visible(ctx, session, actor, row, "task.completed")
-        _ensure_open(session, row)
-        decision = access.may_complete_task(actor, _facts(row))
-        if not decision:
-            session.rollback()
-            _deny(ctx, actor, row, "task.completed", Action.UPDATE, decision.reason)
+        _ensure_may_complete(ctx, session, actor, row)
         definition = ctx.definitions.get(session, instance.definition_id)
         loaded = ctx.runtime.load(instance.serialization, definition)
         properties = ctx.runtime.task_properties(loaded, row.spiff_task_id)
@@ -266,6 +362,7 @@ def _complete(
         _validate(schema, properties, data, {**before, **context})
         open_before = ctx.runtime.ready_task_ids(loaded) - {row.spiff_task_id}
         row.state, row.completed_at, row.completed_by_id = "completed", ctx.clock.now(), actor.user_id
+        clear_draft(row)
         try:
             ctx.runtime.complete_task(
                 loaded, row.spiff_task_id, _with_emptied_fields(schema, data, emptied, before), ctx.clock
@@ -279,7 +376,7 @@ def _complete(
             failure, created = error, []
             instance.serialization = ctx.runtime.dump(loaded)
             instance.status, instance.last_error = "error", str(error)
-        _audit_task(session, ctx, actor, row, "task.completed", Action.UPDATE, origin)
+        audit_task(session, ctx, actor, row, "task.completed", Action.UPDATE, origin)
         session.flush()
         next_task = next((t.id for t in created if access.may_complete_task(actor, _facts(t))), None)
         result = CompleteResult(instance.id, next_task, instance.status == "completed")

@@ -17,6 +17,7 @@ from webapp.domain.audit import Action, Result
 from webapp.domain.errors import ProcessError
 from webapp.persistence.models import Job, ProcessInstance
 from webapp.services.context import ServiceContext, audit
+from webapp.services.notifications import run_notifications
 from webapp.services.projections import TIMER_JOB, sync_instance
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,7 @@ def run_worker(
     while not stop.is_set():
         try:
             fire_due_timers(ctx, worker_id)
+            run_notifications(ctx, worker_id)  # deadline reminders and escalations, then the mail outbox
         except Exception:  # a database hiccup must not kill the worker; the lease makes a retry safe
             log.exception("timer worker %s: poll failed; retrying", worker_id)
         stop.wait(poll_seconds)

@@ -10,9 +10,13 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
 
 from webapp.services.users import load_actor
+from webapp.web.account.routes import bp as account_bp
+from webapp.web.api import register_api
 from webapp.web.auth.routes import bp as auth_bp
+from webapp.web.cases.routes import bp as cases_bp
 from webapp.web.errors import register_error_handlers
 from webapp.web.instances.routes import bp as instances_bp
+from webapp.web.notifications.routes import bp as notifications_bp
 from webapp.web.processes.routes import bp as processes_bp
 from webapp.web.registers.routes import bp as registers_bp
 from webapp.web.support import SessionUser, register_template_helpers, services
@@ -53,6 +57,10 @@ def register_web(app: Flask) -> None:
 
     for blueprint in (auth_bp, tasks_bp, processes_bp, instances_bp, registers_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(cases_bp)
+    app.register_blueprint(account_bp)
+    register_api(app)
+    app.register_blueprint(notifications_bp)
     register_error_handlers(app)
     register_template_helpers(app)
 

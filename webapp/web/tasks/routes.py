@@ -1,7 +1,9 @@
-"""The inbox and the task pages: open a task's form, claim it, complete it."""
+"""The task pages: open a task's form, claim or release it, hand it to a colleague or for review and back,
+save it as a draft, complete it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -16,7 +18,9 @@ from webapp.domain.errors import (
     ProcessError,
     TaskNotReady,
 )
+from webapp.services import assignment
 from webapp.services import tasks as task_service
+from webapp.services.assignment import TaskPanel
 from webapp.services.forms import describe_form
 from webapp.services.views import TaskForm
 from webapp.web.form_post import apply_row_action, coerce_form_post, row_action
@@ -37,12 +41,30 @@ def _render(
     errors: dict[str, str],
     status: int = 200,
     conflict: str | None = None,
+    *,
+    showing_draft: bool = False,
 ) -> tuple[str, int]:
     fields = describe_form(form.schema, form.uischema)
     page = render_template(
-        "tasks/task.html", form=form, fields=fields, data=data, errors=errors, conflict=conflict
+        "tasks/task.html",
+        form=form,
+        fields=fields,
+        data=data,
+        errors=errors,
+        conflict=conflict,
+        panel=_panel(form.task.id),
+        showing_draft=showing_draft,
     )
     return page, status
+
+
+def _panel(task_id: int) -> TaskPanel:
+    try:
+        return assignment.task_panel(services(), actor(), task_id)
+    except NotFound:
+        abort(404)
+    except AccessDenied as denied:
+        abort(403, description=str(denied))
 
 
 def _open(task_id: int) -> TaskForm:
@@ -58,7 +80,7 @@ def _open(task_id: int) -> TaskForm:
 @login_required
 def show(task_id: int) -> tuple[str, int]:
     form = _open(task_id)
-    return _render(form, form.data, {})
+    return _render(form, form.data, {}, showing_draft=True)
 
 
 @bp.post("/tasks/<int:task_id>")
@@ -73,6 +95,8 @@ def complete(task_id: int) -> Response | tuple[str, int]:
             form, apply_row_action(schema, coerce_form_post(schema, post, keep_empty_rows=True), action), {}
         )
     data = coerce_form_post(schema, post)
+    if request.form.get("_action") == "draft":  # "Opslaan als concept": stored as typed, not validated
+        return _save_draft(form, data)
     try:
         emptied = set(schema.get("properties", {})) - set(data)
         result = task_service.complete_task(services(), actor(), task_id, data, origin(), emptied=emptied)
@@ -91,6 +115,19 @@ def complete(task_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("tasks.inbox"))
 
 
+def _save_draft(form: TaskForm, data: dict[str, Any]) -> Response | tuple[str, int]:
+    try:
+        assignment.save_draft(services(), actor(), form.task.id, data, origin())
+    except FormInvalid as invalid:
+        return _render(form, data, invalid.errors, 422)
+    except (TaskNotReady, ConcurrentUpdate) as gone:
+        return _render(form, data, {}, 409, conflict=str(gone))
+    except AccessDenied as denied:
+        return _render(form, data, {}, 403, conflict=str(denied))
+    flash("Uw concept is opgeslagen. Alleen u ziet het; de taak is nog niet afgerond.", "success")
+    return redirect(url_for("tasks.show", task_id=form.task.id))
+
+
 @bp.post("/tasks/<int:task_id>/claim")
 @login_required
 def claim(task_id: int) -> Response:
@@ -101,6 +138,52 @@ def claim(task_id: int) -> Response:
 @login_required
 def release(task_id: int) -> Response:
     return _change_claim(task_id, task_service.release_task, "De taak staat weer open voor uw collega's.")
+
+
+@bp.post("/tasks/<int:task_id>/reassign")
+@login_required
+def reassign(task_id: int) -> Response:
+    return _hand_on(task_id, assignment.reassign_task, "De taak is overgedragen aan {name}.")
+
+
+@bp.post("/tasks/<int:task_id>/delegate")
+@login_required
+def delegate(task_id: int) -> Response:
+    done = "De taak ligt nu ter beoordeling bij {name}. U rondt haar af als die haar heeft teruggegeven."
+    return _hand_on(task_id, assignment.delegate_task, done)
+
+
+@bp.post("/tasks/<int:task_id>/hand-back")
+@login_required
+def hand_back(task_id: int) -> Response:
+    try:
+        owner = assignment.hand_back_task(services(), actor(), task_id, origin())
+        flash(f"De taak is terug bij {owner}.", "success")
+    except NotFound:
+        abort(404)
+    except (AccessDenied, TaskNotReady) as refused:
+        flash(str(refused), "error")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+def _colleague_id() -> int | None:
+    raw = request.form.get("colleague_id", "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
+
+
+def _hand_on(task_id: int, change: Callable[..., str], done: str) -> Response:
+    colleague_id = _colleague_id()
+    if colleague_id is None:
+        flash("Kies een collega uit de lijst.", "error")
+        return redirect(url_for("tasks.show", task_id=task_id))
+    try:
+        name = change(services(), actor(), task_id, colleague_id, origin())
+        flash(done.format(name=name), "success")
+    except NotFound:
+        abort(404)
+    except (AccessDenied, TaskNotReady) as refused:
+        flash(str(refused), "error")
+    return redirect(url_for("tasks.show", task_id=task_id))
 
 
 def _change_claim(task_id: int, change: Any, done: str) -> Response:
