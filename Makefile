@@ -46,6 +46,7 @@ check: lint typecheck layers test
 bench: $(STAMP)
 	$(BIN)/python bench/bench_completions.py
 	$(BIN)/python bench/bench_timer_lateness.py
+	$(BIN)/python bench/bench_inbox.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
