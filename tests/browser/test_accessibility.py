@@ -11,7 +11,7 @@ from playwright.sync_api import Page
 from tests.browser.test_journey import sign_in
 from tests.factories import home_organisation, login
 from webapp.services.context import ServiceContext
-from webapp.services.instances import start_process
+from webapp.services.instances import start_process, view_instance
 
 pytestmark = pytest.mark.browser
 
@@ -49,6 +49,20 @@ def test_inbox_task_form_with_errors_and_case_page(page: Page, ctx: ServiceConte
     assert serious_violations(page) == []
     page.goto(f"/instances/{started.instance_id}")
     assert serious_violations(page) == []
+
+
+def test_case_file_with_a_comment(page: Page, ctx: ServiceContext, artifacts: Path) -> None:
+    sanne = login(ctx, "hulpverlener")
+    started = start_process(ctx, sanne, "demo_subject_request", home_organisation(sanne))
+    reference = view_instance(ctx, sanne, started.instance_id).case_reference
+    page.goto("/login")
+    sign_in(page)
+    page.goto(f"/cases/{reference}")
+    page.get_by_role("textbox", name="Opmerking").fill("Moeder belt morgen terug over de inzage.")
+    page.get_by_role("button", name="Opmerking plaatsen").click()
+    assert page.get_by_text("Moeder belt morgen terug over de inzage.").is_visible()
+    assert serious_violations(page) == []
+    page.screenshot(path=str(artifacts / "case-file.png"), full_page=True)
 
 
 def test_registers_for_the_fg(page: Page) -> None:
