@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint format typecheck layers bench clean chromium
+.PHONY: run test check lint format typecheck layers bench clean chromium translations messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-run: $(STAMP)
+# The English catalogue is compiled from its .po file; the .mo files are build output.
+translations: $(STAMP)
+	@if [ -d webapp/translations ]; then $(BIN)/pybabel compile -d webapp/translations 2>/dev/null; fi
+
+run: $(STAMP) translations
 	$(BIN)/ketenflow init-db
 	$(BIN)/ketenflow deploy
 	$(BIN)/ketenflow seed-demo
@@ -24,7 +28,7 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 		echo "Chromium ontbreekt: de browsertests zullen falen (apt-get install chromium)"
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium translations
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -42,6 +46,11 @@ layers: $(STAMP)
 	$(BIN)/lint-imports
 
 check: lint typecheck layers test
+
+# Refresh the English catalogue after template changes: extract, merge, then translate the new entries.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --ignore-dirs='.* .venv' -o var/messages.pot .
+	$(BIN)/pybabel update -i var/messages.pot -d webapp/translations
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_completions.py

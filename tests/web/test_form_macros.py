@@ -63,7 +63,13 @@ def render(
     fields: list[Field], data: dict[str, Any] | None = None, errors: dict[str, str] | None = None
 ) -> str:
     # StrictUndefined: the macros must not lean on silently undefined names (an app may turn it on).
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]  # the Dutch source text
     return env.from_string(PAGE).render(fields=fields, data=data or {}, errors=errors or {})
 
 

@@ -25,6 +25,7 @@ class Actor:
     username: str
     display_name: str
     memberships: frozenset[Membership]
+    language: str = "nl"  # the language the person reads Ketenflow in: nl (default) or en
 
     def has_role(self, organisation_id: int, role: Role | str) -> bool:
         return Membership(organisation_id, Role(role)) in self.memberships

@@ -27,7 +27,30 @@ def to_actor(user: User) -> Actor:
         username=user.username,
         display_name=user.display_name,
         memberships=frozenset(Membership(m.organisation_id, Role(m.role)) for m in user.memberships),
+        language=user.language or "nl",
     )
+
+
+LANGUAGES = ("nl", "en")
+
+
+def set_language(ctx: ServiceContext, actor: Actor, language: str, origin: Origin | None = None) -> None:
+    """Dutch by default; a person may read Ketenflow in English."""
+    if language not in LANGUAGES:
+        raise ValueError("onbekende taal")
+    with ctx.db.write() as session:
+        session.get_one(User, actor.user_id).language = language
+        audit(
+            session,
+            ctx,
+            "account.language",
+            Action.UPDATE,
+            actor_id=actor.user_id,
+            origin=origin,
+            object_type="user",
+            object_id=str(actor.user_id),
+            details={"language": language},
+        )
 
 
 def authenticate(ctx: ServiceContext, username: str, password: str, origin: Origin) -> Actor | None:

@@ -15,6 +15,7 @@ from webapp.web.api import register_api
 from webapp.web.auth.routes import bp as auth_bp
 from webapp.web.cases.routes import bp as cases_bp
 from webapp.web.errors import register_error_handlers
+from webapp.web.i18n import register_i18n
 from webapp.web.instances.routes import bp as instances_bp
 from webapp.web.notifications.routes import bp as notifications_bp
 from webapp.web.processes.routes import bp as processes_bp
@@ -61,6 +62,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(account_bp)
     register_api(app)
     app.register_blueprint(notifications_bp)
+    register_i18n(app)
     register_error_handlers(app)
     register_template_helpers(app)
 
