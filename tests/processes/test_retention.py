@@ -15,14 +15,15 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import home_organisation, login
+from tests.processes.scenario import next_due, open_tasks, task_id
 from webapp.domain.access import Actor
 from webapp.domain.clock import ManualClock
 from webapp.domain.errors import AccessDenied, FormInvalid
-from webapp.persistence.models import Job, ProcessInstance
+from webapp.persistence.models import Job
 from webapp.services.context import ServiceContext
 from webapp.services.instances import start_process, view_instance
 from webapp.services.registers import list_register, view_register_entry
-from webapp.services.tasks import complete_task, list_inbox, open_task
+from webapp.services.tasks import complete_task, open_task
 from webapp.services.timers import fire_due_timers
 
 PROCESS = "retention"
@@ -68,29 +69,6 @@ def start_record(ctx: ServiceContext, actor: Actor, **record: Any) -> int:
     result = complete_task(ctx, actor, started.next_task_id, {**RECORD, **record})
     assert result.next_task_id is None and not result.instance_completed  # now it waits
     return started.instance_id
-
-
-def open_tasks(ctx: ServiceContext, actor: Actor, instance_id: int) -> list[tuple[str, str]]:
-    return [(t.name, t.role) for t in list_inbox(ctx, actor) if t.instance_id == instance_id]
-
-
-def task_id(ctx: ServiceContext, actor: Actor, instance_id: int, name: str) -> int:
-    (found,) = [t.id for t in list_inbox(ctx, actor) if t.instance_id == instance_id and t.name == name]
-    return found
-
-
-def next_due(ctx: ServiceContext, instance_id: int) -> datetime | None:
-    with ctx.db.read() as session:
-        return session.scalars(
-            select(ProcessInstance.next_due_at).where(ProcessInstance.id == instance_id)
-        ).one()
-
-
-def version(ctx: ServiceContext, instance_id: int) -> int:
-    with ctx.db.read() as session:
-        return int(
-            session.scalars(select(ProcessInstance.version).where(ProcessInstance.id == instance_id)).one()
-        )
 
 
 def reach_review(ctx: ServiceContext, clock: ManualClock, instance_id: int, at: datetime = REVIEW_AT) -> int:

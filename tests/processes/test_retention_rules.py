@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.factories import home_organisation, login
+from tests.processes.scenario import refused
 from tests.processes.test_retention import (
     APPROVAL,
     APPROVE,
@@ -19,12 +20,9 @@ from tests.processes.test_retention import (
     reach_review,
     start_record,
     task_id,
-    version,
 )
 from tests.processes.test_retention_paths import EXTEND, HOLD
-from webapp.domain.access import Actor
 from webapp.domain.clock import ManualClock
-from webapp.domain.errors import FormInvalid
 from webapp.services.context import ServiceContext
 from webapp.services.events import trigger_event
 from webapp.services.instances import start_process
@@ -40,18 +38,6 @@ GOOD_CARE = (
     "BW art. 7:454 lid 3 en Jeugdwet art. 7.3.8: langer bewaren mag alleen als dat redelijkerwijs nodig is "
     "voor goed hulpverlenerschap (goede zorg aan de cliënt), niet voor het belang van een ander."
 )
-
-
-def refused(
-    ctx: ServiceContext, actor: Actor, task: int, instance_id: int, data: dict[str, Any]
-) -> dict[str, str]:
-    """Complete with bad data: refused, the task stays open and the instance does not move."""
-    before = version(ctx, instance_id)
-    with pytest.raises(FormInvalid) as error:
-        complete_task(ctx, actor, task, data)
-    assert open_task(ctx, actor, task).task.state == "open"
-    assert version(ctx, instance_id) == before
-    return error.value.errors
 
 
 @pytest.mark.parametrize(

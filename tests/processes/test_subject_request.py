@@ -11,12 +11,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from tests.factories import home_organisation, login
+from tests.processes.scenario import next_due, open_tasks, task_id
 from webapp.domain.access import Actor
 from webapp.domain.errors import AccessDenied
-from webapp.persistence.models import ProcessInstance
 from webapp.services.context import ServiceContext
 from webapp.services.instances import start_process, view_instance
 from webapp.services.registers import list_register, view_register_entry
@@ -83,29 +82,6 @@ def to_decision(
     decide_id = complete_task(ctx, actor, scope_id, scope or SCOPE_NONE).next_task_id
     assert decide_id is not None
     return instance_id, decide_id
-
-
-def open_tasks(ctx: ServiceContext, actor: Actor, instance_id: int) -> list[tuple[str, str]]:
-    return [(t.name, t.role) for t in list_inbox(ctx, actor) if t.instance_id == instance_id]
-
-
-def task_id(ctx: ServiceContext, actor: Actor, instance_id: int, name: str) -> int:
-    (found,) = [t.id for t in list_inbox(ctx, actor) if t.instance_id == instance_id and t.name == name]
-    return found
-
-
-def next_due(ctx: ServiceContext, instance_id: int) -> datetime | None:
-    with ctx.db.read() as session:
-        return session.scalars(
-            select(ProcessInstance.next_due_at).where(ProcessInstance.id == instance_id)
-        ).one()
-
-
-def version(ctx: ServiceContext, instance_id: int) -> int:
-    with ctx.db.read() as session:
-        return int(
-            session.scalars(select(ProcessInstance.version).where(ProcessInstance.id == instance_id)).one()
-        )
 
 
 def entry(ctx: ServiceContext, instance_id: int) -> RegisterEntryView:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.factories import home_organisation, login
+from tests.processes.scenario import refused
 from tests.processes.test_subject_request import (
     ANSWER,
     IDENTITY,
@@ -21,10 +22,8 @@ from tests.processes.test_subject_request import (
     register_request,
     task_id,
     to_decision,
-    version,
 )
 from webapp.domain.access import Actor
-from webapp.domain.errors import FormInvalid
 from webapp.services.context import ServiceContext
 from webapp.services.instances import start_process
 from webapp.services.tasks import complete_task, list_inbox, open_task
@@ -44,18 +43,6 @@ LETTER_RULE = (
     "rechter "
     "te gaan."
 )
-
-
-def refused(
-    ctx: ServiceContext, actor: Actor, task: int, instance_id: int, data: dict[str, Any]
-) -> dict[str, str]:
-    """Complete with bad data: refused, the task stays open and the instance does not move."""
-    before = version(ctx, instance_id)
-    with pytest.raises(FormInvalid) as error:
-        complete_task(ctx, actor, task, data)
-    assert open_task(ctx, actor, task).task.state == "open"
-    assert version(ctx, instance_id) == before
-    return error.value.errors
 
 
 @pytest.mark.parametrize(
