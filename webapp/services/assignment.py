@@ -27,13 +27,11 @@ from webapp.services.tasks import (
     assignment_facts,
     audit_task,
     clear_draft,
-    ensure_open,
+    ensure_allowed,
     ensure_visible,
     fields_of,
-    held_by_colleague,
     load_task,
-    lock_task_row,
-    refuse,
+    lock_open_task,
     row_definition_id,
     user_name,
 )
@@ -126,13 +124,16 @@ def reassign_task(
     """Give the task to a colleague with its role in its organisation; returns their name. A draft on the
     task is cleared: it was its author's, and the new assignee starts from the case's own data."""
     with ctx.db.write() as session:
-        row = lock_task_row(session, task_id)
-        ensure_visible(ctx, session, actor, row, "task.reassigned")
-        ensure_open(session, row)
+        row = lock_open_task(ctx, session, actor, task_id, "task.reassigned")
         colleague = _person(session, colleague_id)
-        decision = access.may_reassign_task(actor, assignment_facts(row), colleague)
-        if not decision:
-            refuse(ctx, session, actor, row, "task.reassigned", Action.UPDATE, decision.reason)
+        ensure_allowed(
+            ctx,
+            session,
+            actor,
+            row,
+            "task.reassigned",
+            access.may_reassign_task(actor, assignment_facts(row), colleague),
+        )
         details = {"from": str(row.assignee_id or ""), "to": str(colleague.user_id)}
         row.assignee_id = colleague.user_id
         clear_draft(row)
@@ -146,13 +147,16 @@ def delegate_task(
 ) -> str:
     """Hand the task to a colleague for review; the actor stays its owner. Returns the reviewer's name."""
     with ctx.db.write() as session:
-        row = lock_task_row(session, task_id)
-        ensure_visible(ctx, session, actor, row, "task.delegated")
-        ensure_open(session, row)
+        row = lock_open_task(ctx, session, actor, task_id, "task.delegated")
         reviewer = _person(session, reviewer_id)
-        decision = access.may_delegate_task(actor, assignment_facts(row), reviewer)
-        if not decision:
-            refuse(ctx, session, actor, row, "task.delegated", Action.UPDATE, decision.reason)
+        ensure_allowed(
+            ctx,
+            session,
+            actor,
+            row,
+            "task.delegated",
+            access.may_delegate_task(actor, assignment_facts(row), reviewer),
+        )
         row.delegated_by_id, row.assignee_id = actor.user_id, reviewer.user_id
         details = {"to": str(reviewer.user_id)}
         audit_task(session, ctx, actor, row, "task.delegated", Action.UPDATE, origin, details)
@@ -164,12 +168,15 @@ def hand_back_task(ctx: ServiceContext, actor: Actor, task_id: int, origin: Orig
     """The reviewer hands the task back ("terug"), or the owner takes it back early; returns the owner's
     name. The owner's draft, if any, is there again for them."""
     with ctx.db.write() as session:
-        row = lock_task_row(session, task_id)
-        ensure_visible(ctx, session, actor, row, "task.handed_back")
-        ensure_open(session, row)
-        decision = access.may_hand_back_task(actor, assignment_facts(row))
-        if not decision:
-            refuse(ctx, session, actor, row, "task.handed_back", Action.UPDATE, decision.reason)
+        row = lock_open_task(ctx, session, actor, task_id, "task.handed_back")
+        ensure_allowed(
+            ctx,
+            session,
+            actor,
+            row,
+            "task.handed_back",
+            access.may_hand_back_task(actor, assignment_facts(row)),
+        )
         owner, reviewer = row.delegated_by_id, row.assignee_id
         event = "task.handed_back" if actor.user_id == reviewer else "task.recalled"
         row.assignee_id, row.delegated_by_id = owner, None
@@ -187,13 +194,16 @@ def save_draft(
     Saving on an unclaimed task claims it. The audit line says that a draft was saved, never what it holds.
     """
     with ctx.db.write() as session:
-        row = lock_task_row(session, task_id)
-        ensure_visible(ctx, session, actor, row, "task.draft_saved")
-        ensure_open(session, row)
-        decision = access.may_save_draft(actor, assignment_facts(row))
-        if not decision:
-            shown = held_by_colleague(session, actor, row)
-            refuse(ctx, session, actor, row, "task.draft_saved", Action.UPDATE, decision.reason, shown)
+        row = lock_open_task(ctx, session, actor, task_id, "task.draft_saved")
+        ensure_allowed(
+            ctx,
+            session,
+            actor,
+            row,
+            "task.draft_saved",
+            access.may_save_draft(actor, assignment_facts(row)),
+            name_holder=True,
+        )
         schema = ctx.definitions.get(session, row_definition_id(session, row)).form(row.form) or {}
         draft = fields_of(schema, data)
         if len(json.dumps(draft, default=str)) > DRAFT_LIMIT:

@@ -187,13 +187,16 @@ def fields_of(schema: dict[str, Any], data: Mapping[str, Any]) -> dict[str, Any]
 def claim_task(ctx: ServiceContext, actor: Actor, task_id: int, origin: Origin | None = None) -> None:
     """Take an unclaimed task; a claim that comes just after a colleague's is refused, naming them."""
     with ctx.db.write() as session:
-        row = lock_task_row(session, task_id)
-        ensure_visible(ctx, session, actor, row, "task.claimed")
-        ensure_open(session, row)
-        decision = access.may_claim_task(actor, _facts(row))
-        if not decision:
-            shown = held_by_colleague(session, actor, row)
-            refuse(ctx, session, actor, row, "task.claimed", Action.UPDATE, decision.reason, shown)
+        row = lock_open_task(ctx, session, actor, task_id, "task.claimed")
+        ensure_allowed(
+            ctx,
+            session,
+            actor,
+            row,
+            "task.claimed",
+            access.may_claim_task(actor, _facts(row)),
+            name_holder=True,
+        )
         if row.draft_by_id not in (None, actor.user_id):
             clear_draft(row)  # a draft is its author's while they hold the task; it does not pass on
         row.assignee_id = actor.user_id
@@ -203,12 +206,15 @@ def claim_task(ctx: ServiceContext, actor: Actor, task_id: int, origin: Origin |
 def release_task(ctx: ServiceContext, actor: Actor, task_id: int, origin: Origin | None = None) -> None:
     """Give a claimed task back to the role's pool; the releaser's draft stays theirs until another claims."""
     with ctx.db.write() as session:
-        row = lock_task_row(session, task_id)
-        ensure_visible(ctx, session, actor, row, "task.released")
-        ensure_open(session, row)
-        decision = access.may_release_assigned_task(actor, assignment_facts(row))
-        if not decision:
-            refuse(ctx, session, actor, row, "task.released", Action.UPDATE, decision.reason)
+        row = lock_open_task(ctx, session, actor, task_id, "task.released")
+        ensure_allowed(
+            ctx,
+            session,
+            actor,
+            row,
+            "task.released",
+            access.may_release_assigned_task(actor, assignment_facts(row)),
+        )
         row.assignee_id = None
         audit_task(session, ctx, actor, row, "task.released", Action.UPDATE, origin)
 
@@ -232,6 +238,32 @@ def ensure_visible(
     decision = access.may_see_task(actor, _facts(row))
     if not decision:
         refuse(ctx, session, actor, row, event, action, decision.reason)
+
+
+def lock_open_task(
+    ctx: ServiceContext, session: Session, actor: Actor, task_id: int, event: str
+) -> HumanTask:
+    """The task, locked, seen by this actor and still open: the start of every change to a task."""
+    row = lock_task_row(session, task_id)
+    ensure_visible(ctx, session, actor, row, event)
+    ensure_open(session, row)
+    return row
+
+
+def ensure_allowed(
+    ctx: ServiceContext,
+    session: Session,
+    actor: Actor,
+    row: HumanTask,
+    event: str,
+    decision: access.Decision,
+    *,
+    name_holder: bool = False,
+) -> None:
+    """Refuse (audited) when ``decision`` says no; ``name_holder`` tells a lost race who holds the task."""
+    if not decision:
+        shown = held_by_colleague(session, actor, row) if name_holder else None
+        refuse(ctx, session, actor, row, event, Action.UPDATE, decision.reason, shown)
 
 
 def ensure_open(session: Session, row: HumanTask) -> None:
