@@ -49,7 +49,7 @@ check: lint typecheck layers test
 
 # Refresh the English catalogue after template changes: extract, merge, then translate the new entries.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg --ignore-dirs='.* .venv' -o var/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k Message -k lazy_gettext --ignore-dirs='.* .venv' -o var/messages.pot .
 	$(BIN)/pybabel update -i var/messages.pot -d webapp/translations
 
 bench: $(STAMP)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from webapp.domain.messages import N_
+
 
 class Role(StrEnum):
     PROFESSIONAL = "professional"
@@ -16,13 +18,13 @@ class Role(StrEnum):
 
 
 ROLE_LABELS: dict[Role, str] = {
-    Role.PROFESSIONAL: "Professional",
-    Role.AANDACHTSFUNCTIONARIS: "Aandachtsfunctionaris",
-    Role.VOORZITTER: "Voorzitter",
-    Role.FG: "Functionaris gegevensbescherming",
-    Role.PROCESS_OWNER: "Procesbeheerder",
-    Role.MANAGER: "Manager",
-    Role.ADMIN: "Beheerder",
+    Role.PROFESSIONAL: N_("Professional"),
+    Role.AANDACHTSFUNCTIONARIS: N_("Aandachtsfunctionaris"),
+    Role.VOORZITTER: N_("Voorzitter"),
+    Role.FG: N_("Functionaris gegevensbescherming"),
+    Role.PROCESS_OWNER: N_("Procesbeheerder"),
+    Role.MANAGER: N_("Manager"),
+    Role.ADMIN: N_("Beheerder"),
 }
 
 # Lane names as process owners write them in a modeler: the role code, its Dutch label or a common synonym.

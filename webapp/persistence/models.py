@@ -33,7 +33,20 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str] = mapped_column(String(5), default="nl")  # nl | en
     created_at: Mapped[datetime]
+    # Sign-in safety (issue 5): failures since the last success, a temporary lock, and an epoch that every
+    # session carries; raising it ends all sessions of this user ("afmelden op alle apparaten").
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    password_changed_at: Mapped[datetime | None]
+    totp_secret: Mapped[str | None] = mapped_column(String(300))  # set once confirmed; encrypted at rest
+    totp_last_step: Mapped[int | None]  # the last accepted 30-second step: a code works only once
+    oidc_issuer: Mapped[str | None] = mapped_column(String(300))
+    oidc_subject: Mapped[str | None] = mapped_column(String(200))
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", lazy="selectin")
+
+
+Index("ix_user_oidc", User.oidc_issuer, User.oidc_subject, unique=True)
 
 
 class Membership(Base):
@@ -241,7 +254,11 @@ class AuditEvent(Base):
     """Append-only and hash-chained (domain.audit.chain_hash); never updated, never deleted."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_instance", "process_instance_id"),)
+    __table_args__ = (
+        Index("ix_audit_instance", "process_instance_id"),
+        Index("ix_audit_client", "client_key", "at"),  # the client access overview
+        Index("ix_audit_org_at", "actor_org_id", "at"),  # the FG's audit search
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     event: Mapped[str] = mapped_column(String(60))
     action: Mapped[str] = mapped_column(String(30))
@@ -268,6 +285,32 @@ class AuditHead(Base):
     __tablename__ = "audit_head"
     id: Mapped[int] = mapped_column(primary_key=True)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class BreakGlass(Base):
+    """Emergency access to a case beyond one's rights: with a reason, time-boxed, reported to the FG."""
+
+    __tablename__ = "break_glass"
+    __table_args__ = (Index("ix_break_glass_user", "user_id", "case_reference", "expires_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id")
+    )  # the organisation owning the case
+    case_reference: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class RateLimitBucket(Base):
+    """A fixed-window counter shared by all web processes (sign-ins per address, API calls per token)."""
+
+    __tablename__ = "rate_limit_bucket"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime]
+    hits: Mapped[int] = mapped_column(default=0)
 
 
 AUDIT_EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]

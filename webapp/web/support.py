@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, flash, request
+from flask_babel import get_locale
 from flask_login import UserMixin, current_user
 
 from webapp.domain.access import Actor
 from webapp.domain.deadlines import AMSTERDAM
+from webapp.domain.messages import N_
 from webapp.domain.roles import ROLE_LABELS, Role
 from webapp.services.context import Origin, ServiceContext
+from webapp.services.translation import translate, translate_all
 
 
 class SessionUser(UserMixin):  # type: ignore[misc]
@@ -38,6 +41,24 @@ def origin() -> Origin:
     return Origin(address=request.remote_addr, channel="web")
 
 
+def language() -> str:
+    return str(get_locale() or "nl")
+
+
+def translated(text: str) -> str:
+    """A message from a rule or service (Dutch, maybe a Message) in the reader's language."""
+    return translate(text, language())
+
+
+def translated_errors(errors: dict[str, str]) -> dict[str, str]:
+    return translate_all(errors, language())
+
+
+def say(message: str, category: str = "info") -> None:
+    """Flash a message in the reader's language (the session stores plain text, so translate first)."""
+    flash(translated(message), category)
+
+
 def format_datetime(value: datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
     """Times are stored in UTC and shown in Amsterdam time."""
     return value.astimezone(AMSTERDAM).strftime(fmt) if value else ""
@@ -49,25 +70,25 @@ def format_date(value: datetime | None) -> str:
 
 def role_label(value: str) -> str:
     try:
-        return ROLE_LABELS[Role(value)]
+        return translated(ROLE_LABELS[Role(value)])
     except ValueError:
         return value
 
 
 STATUS_LABELS = {
-    "open": "Open",
-    "completed": "Afgerond",
-    "cancelled": "Vervallen",
-    "running": "Loopt",
-    "waiting": "Wacht op termijn",
-    "error": "Fout",
-    "success": "gelukt",
-    "denied": "geweigerd",
+    "open": N_("Open"),
+    "completed": N_("Afgerond"),
+    "cancelled": N_("Vervallen"),
+    "running": N_("Loopt"),
+    "waiting": N_("Wacht op termijn"),
+    "error": N_("Fout"),
+    "success": N_("gelukt"),
+    "denied": N_("geweigerd"),
 }
 
 
 def status_label(value: str) -> str:
-    return STATUS_LABELS.get(value, value)
+    return translated(STATUS_LABELS.get(value, value))
 
 
 def format_value(value: Any) -> str:
@@ -75,7 +96,7 @@ def format_value(value: Any) -> str:
     if value is None or value == "":
         return "–"
     if isinstance(value, bool):
-        return "Ja" if value else "Nee"
+        return translated(N_("Ja") if value else N_("Nee"))
     if isinstance(value, list):
         return "; ".join(format_value(v) for v in value) or "–"
     if isinstance(value, dict):
@@ -95,3 +116,4 @@ def register_template_helpers(app: Any) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(role_label, "role")
     app.add_template_filter(status_label, "status")
+    app.add_template_filter(translated, "tr")
