@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from webapp.domain.messages import N_, Message
 from webapp.domain.roles import Role
 
 CASE_ROLES = frozenset({Role.PROFESSIONAL, Role.AANDACHTSFUNCTIONARIS, Role.VOORZITTER, Role.FG})
@@ -62,14 +63,14 @@ ALLOW = Decision(True)
 def may_see_task(actor: Actor, task: TaskAccess) -> Decision:
     if task.assignee_id == actor.user_id or actor.has_role(task.organisation_id, task.role):
         return ALLOW
-    return Decision(False, "Deze taak hoort bij een rol of organisatie die u niet heeft.")
+    return Decision(False, N_("Deze taak hoort bij een rol of organisatie die u niet heeft."))
 
 
 def may_claim_task(actor: Actor, task: TaskAccess) -> Decision:
     if not actor.has_role(task.organisation_id, task.role):
-        return Decision(False, "U heeft niet de rol die deze taak vraagt.")
+        return Decision(False, N_("U heeft niet de rol die deze taak vraagt."))
     if task.assignee_id not in (None, actor.user_id):
-        return Decision(False, "Deze taak is al door een collega opgepakt.")
+        return Decision(False, N_("Deze taak is al door een collega opgepakt."))
     return ALLOW
 
 
@@ -78,14 +79,14 @@ def may_complete_task(actor: Actor, task: TaskAccess) -> Decision:
     if not seen:
         return seen
     if task.assignee_id not in (None, actor.user_id):
-        return Decision(False, "Deze taak is opgepakt door een collega; alleen die kan haar afronden.")
+        return Decision(False, N_("Deze taak is opgepakt door een collega; alleen die kan haar afronden."))
     return ALLOW
 
 
 def may_start_process(actor: Actor, organisation_id: int, start_role: Role | str) -> Decision:
     if actor.has_role(organisation_id, start_role):
         return ALLOW
-    return Decision(False, "U mag deze procedure niet starten voor deze organisatie.")
+    return Decision(False, N_("U mag deze procedure niet starten voor deze organisatie."))
 
 
 def may_view_instance(
@@ -98,13 +99,13 @@ def may_view_instance(
     allowed = CASE_ROLES | {Role(r) for r in task_roles if r in Role._value2member_map_}
     if any(m.organisation_id == organisation_id and m.role in allowed for m in actor.memberships):
         return ALLOW
-    return Decision(False, "U heeft geen toegang tot deze zaak.")
+    return Decision(False, N_("U heeft geen toegang tot deze zaak."))
 
 
 def may_deploy(actor: Actor) -> Decision:
     if Role.PROCESS_OWNER in actor.roles or Role.ADMIN in actor.roles:
         return ALLOW
-    return Decision(False, "Alleen een procesbeheerder mag processen uitrollen.")
+    return Decision(False, N_("Alleen een procesbeheerder mag processen uitrollen."))
 
 
 def may_read_register(actor: Actor, organisation_id: int, readers: frozenset[Role]) -> Decision:
@@ -113,7 +114,7 @@ def may_read_register(actor: Actor, organisation_id: int, readers: frozenset[Rol
     allowed = readers | {Role.FG}
     if any(m.organisation_id == organisation_id and m.role in allowed for m in actor.memberships):
         return ALLOW
-    return Decision(False, "U heeft geen toegang tot dit register.")
+    return Decision(False, N_("U heeft geen toegang tot dit register."))
 
 
 # --- Handing tasks on: reassigning, delegating for review, drafts -----------------------------------------
@@ -143,8 +144,8 @@ class TaskAssignment:
         return self.delegated_by_id is not None
 
 
-_OUT_FOR_REVIEW = "Deze taak ligt ter beoordeling bij een collega; wacht tot die haar teruggeeft."
-_UNDER_MY_REVIEW = (
+_OUT_FOR_REVIEW = N_("Deze taak ligt ter beoordeling bij een collega; wacht tot die haar teruggeeft.")
+_UNDER_MY_REVIEW = N_(
     "Deze taak is u ter beoordeling gegeven: geef haar terug; wie haar aan u gaf, rondt haar af."
 )
 
@@ -158,45 +159,49 @@ def _may_hand_on(actor: Actor, task: TaskAssignment, verb: str) -> Decision:
     if task.delegated:
         return _while_delegated(actor, task)
     if not actor.has_role(task.organisation_id, task.role):
-        return Decision(False, "U heeft niet de rol die deze taak vraagt.")
+        return Decision(False, N_("U heeft niet de rol die deze taak vraagt."))
     if task.assignee_id not in (None, actor.user_id):
-        return Decision(False, f"Deze taak is opgepakt door een collega; alleen die kan haar {verb}.")
+        return Decision(
+            False, Message("Deze taak is opgepakt door een collega; alleen die kan haar {verb}.", verb=verb)
+        )
     return ALLOW
 
 
 def _is_colleague(actor: Actor, task: TaskAssignment, colleague: Actor) -> Decision:
     if colleague.user_id == actor.user_id:
-        return Decision(False, "Kies een collega; een taak voor uzelf pakt u op met ‘Oppakken’.")
+        return Decision(False, N_("Kies een collega; een taak voor uzelf pakt u op met ‘Oppakken’."))
     if not colleague.has_role(task.organisation_id, task.role):
-        return Decision(False, "Deze persoon heeft niet de rol die deze taak vraagt in deze organisatie.")
+        return Decision(False, N_("Deze persoon heeft niet de rol die deze taak vraagt in deze organisatie."))
     return ALLOW
 
 
 def may_reassign_task(actor: Actor, task: TaskAssignment, colleague: Actor) -> Decision:
     """The assignee (or, for an unclaimed task, anyone with its role) gives it to a colleague with the same
     role in the same organisation."""
-    return _may_hand_on(actor, task, "overdragen") and _is_colleague(actor, task, colleague)
+    return _may_hand_on(actor, task, N_("overdragen")) and _is_colleague(actor, task, colleague)
 
 
 def may_delegate_task(actor: Actor, task: TaskAssignment, reviewer: Actor) -> Decision:
     """A reviewer is a colleague with the task's role in its organisation: they see what the task sees."""
-    return _may_hand_on(actor, task, "ter beoordeling geven") and _is_colleague(actor, task, reviewer)
+    return _may_hand_on(actor, task, N_("ter beoordeling geven")) and _is_colleague(actor, task, reviewer)
 
 
 def may_hand_back_task(actor: Actor, task: TaskAssignment) -> Decision:
     """The reviewer hands the task back; the owner may also take it back."""
     if not task.delegated:
-        return Decision(False, "Deze taak is niet ter beoordeling gegeven.")
+        return Decision(False, N_("Deze taak is niet ter beoordeling gegeven."))
     if actor.user_id in (task.assignee_id, task.delegated_by_id):
         return ALLOW
-    return Decision(False, "Alleen de beoordelaar of wie de taak ter beoordeling gaf, kan haar teruggeven.")
+    return Decision(
+        False, N_("Alleen de beoordelaar of wie de taak ter beoordeling gaf, kan haar teruggeven.")
+    )
 
 
 def may_release_assigned_task(actor: Actor, task: TaskAssignment) -> Decision:
     if task.delegated:
         return _while_delegated(actor, task)
     if task.assignee_id != actor.user_id:
-        return Decision(False, "Alleen wie de taak heeft opgepakt kan haar teruggeven.")
+        return Decision(False, N_("Alleen wie de taak heeft opgepakt kan haar teruggeven."))
     return ALLOW
 
 
@@ -222,6 +227,6 @@ def may_save_draft(actor: Actor, task: TaskAssignment) -> Decision:
         return may_claim_task(actor, task.access)
     if task.assignee_id != actor.user_id:
         return Decision(
-            False, "Deze taak is opgepakt door een collega; alleen die kan er een concept bewaren."
+            False, N_("Deze taak is opgepakt door een collega; alleen die kan er een concept bewaren.")
         )
     return ALLOW
