@@ -25,6 +25,7 @@ from webapp.domain.legal_rules import RULES, parse_rule_ids
 from webapp.domain.register_specs import REGISTERS
 from webapp.domain.roles import role_for_lane
 from webapp.engine.forms import check_form_schema
+from webapp.engine.sandbox_policy import check_source
 from webapp.engine.scripting import HELPERS, SAFE_BUILTINS
 
 # An unquoted ISO duration such as PT72H parses as a Python name and only fails when the timer starts.
@@ -58,6 +59,9 @@ def _check_task_spec(task_spec: Any, forms: Mapping[str, Any]) -> Iterator[str]:
         error = _syntax_error(source, mode)
         if error:
             yield f"{label} is geen geldige Python: {error}"
+            continue
+        for problem in check_source(source, mode):  # the sandbox's own rules (RestrictedPython policy)
+            yield f"{label} is niet toegestaan: {problem}"
     event_definition = getattr(task_spec, "event_definition", None)
     if isinstance(event_definition, TimerEventDefinition):
         yield from _check_timer(event_definition)
@@ -95,6 +99,8 @@ def _check_timer(definition: TimerEventDefinition) -> Iterator[str]:
             'zet een vaste waarde tussen aanhalingstekens, bijvoorbeeld "PT72H"'
         )
         return
+    for problem in check_source(expression, "eval"):
+        yield f"de timer-expressie is niet toegestaan: {problem}"
     tree = ast.parse(expression, mode="eval").body
     if isinstance(tree, ast.Name) and _LOOKS_LIKE_ISO.match(tree.id):
         yield f'de timer-waarde {expression} moet tussen aanhalingstekens staan: "{expression}"'
