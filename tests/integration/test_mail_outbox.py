@@ -25,6 +25,7 @@ from tests.integration.test_notifications import (
     start_and_register,
 )
 from webapp.config import load_settings
+from webapp.persistence.crypto import new_key_line
 from webapp.persistence.models import Outbox, User
 from webapp.services import mail
 from webapp.services.context import ServiceContext
@@ -141,7 +142,7 @@ def test_the_file_transport_writes_one_eml_per_mail(ctx: ServiceContext, tmp_pat
 def test_settings_choose_the_transport(tmp_path: Path) -> None:
     dev = mail.mail_settings(load_settings({"env": "test", "mail_dir": str(tmp_path)}))
     assert isinstance(dev.transport, FileTransport) and dev.transport.directory == tmp_path
-    production = load_settings({"env": "production", "secret_key": "s" * 32})
+    production = load_settings({"env": "production", "secret_key": "s" * 32, "data_keys": new_key_line("p1")})
     assert mail.mail_settings(production).transport is None  # kept in the outbox until configured
     smtp = mail.mail_settings(
         load_settings({"smtp_host": "smtp.example.org", "smtp_user": "u", "smtp_password": "p"})

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from webapp.persistence.audit_log import discard_audit, flush_audit
+from webapp.persistence.crypto import DEVELOPMENT_DATA_KEYS, DataKeyring, bind_keyring
 from webapp.persistence.models import Base
 
 
@@ -39,9 +40,13 @@ def _configure_sqlite(engine: Engine, manual_begin: bool) -> None:
 
 
 class Database:
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, keyring: DataKeyring | None = None, **engine_kwargs: Any) -> None:
+        """``keyring`` encrypts and decrypts the encrypted columns of this database only; the application
+        passes the one from its settings (build_context), and without one tests get the development key."""
         self.url = url
         self.engine = make_engine(url, manual_begin=True, **engine_kwargs)
+        self.keyring = keyring or DataKeyring.from_setting(DEVELOPMENT_DATA_KEYS)
+        bind_keyring(self.engine, self.keyring)
         self._sqlite = self.engine.dialect.name == "sqlite"
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 

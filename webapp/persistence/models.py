@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from webapp.persistence.types import UTCDateTime
+from webapp.persistence.types import EncryptedJSON, EncryptedText, UTCDateTime
 
 
 class Base(DeclarativeBase):
@@ -39,7 +39,8 @@ class User(Base):
     locked_until: Mapped[datetime | None]
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     password_changed_at: Mapped[datetime | None]
-    totp_secret: Mapped[str | None] = mapped_column(String(300))  # set once confirmed; encrypted at rest
+    # Set once confirmed; the plain base32 secret in Python, encrypted at rest (~110 of the 300 characters).
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText("app_user.totp_secret", 300))
     totp_last_step: Mapped[int | None]  # the last accepted 30-second step: a code works only once
     oidc_issuer: Mapped[str | None] = mapped_column(String(300))
     oidc_subject: Mapped[str | None] = mapped_column(String(200))
@@ -95,13 +96,15 @@ class ProcessInstance(Base):
     case_reference: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20))
     # Deferred: lists and inboxes never need the workflow state, and it is the largest column by far.
-    serialization: Mapped[str] = mapped_column(Text, deferred=True)
+    # Encrypted at rest like every column that holds case contents (persistence/crypto.py).
+    serialization: Mapped[str] = mapped_column(EncryptedText("process_instance.serialization"), deferred=True)
     version: Mapped[int] = mapped_column(default=1)
     next_due_at: Mapped[datetime | None]
     started_at: Mapped[datetime]
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     ended_at: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
+    # A script error may quote the case data it choked on.
+    last_error: Mapped[str | None] = mapped_column(EncryptedText("process_instance.last_error"))
     definition: Mapped[ProcessDefinition] = relationship(lazy="raise")
 
     # Optimistic locking: every UPDATE checks and bumps the version, so a stale writer fails loudly.
@@ -138,7 +141,7 @@ class HumanTask(Base):
     delegated_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     state: Mapped[str] = mapped_column(String(20))  # open | completed | cancelled
     # "Opslaan als concept": typed answers kept without validation, for the assignee who saved them only.
-    draft: Mapped[dict[str, Any] | None]
+    draft: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON("human_task.draft"))
     draft_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     draft_saved_at: Mapped[datetime | None]
     form: Mapped[str | None] = mapped_column(String(200))
@@ -164,7 +167,7 @@ class Job(Base):
     locked_by: Mapped[str | None] = mapped_column(String(100))
     locked_until: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(EncryptedText("job.last_error"))
 
 
 JOBS: Table = Job.__table__  # type: ignore[assignment]
@@ -187,7 +190,7 @@ class RegisterEntry(Base):
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     status: Mapped[str | None] = mapped_column(String(100))
-    fields: Mapped[dict[str, Any]]
+    fields: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("register_entry.fields"))
     due_at: Mapped[datetime | None]
     opened_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -203,7 +206,7 @@ class Comment(Base):
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
     task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"))
     author_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(EncryptedText("comment.body"))
     created_at: Mapped[datetime]
 
 
@@ -298,7 +301,7 @@ class BreakGlass(Base):
         ForeignKey("organisation.id")
     )  # the organisation owning the case
     case_reference: Mapped[str] = mapped_column(String(40))
-    reason: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(EncryptedText("break_glass.reason"))  # free text: may name the client
     started_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
