@@ -55,7 +55,9 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def live_server(ctx: ServiceContext) -> Iterator[str]:
     """The app over the test's fresh SQLite context (ManualClock), CSRF protection on as in production."""
-    app = create_app({"env": "test"}, context=ctx)
+    # As `make run`: no TOTP for the demo roles; and the journeys move the clock by days in one session.
+    no_expiry = {"session_idle_minutes": 10 * 365 * 24 * 60, "session_max_hours": 10 * 365 * 24.0}
+    app = create_app({"env": "test", "totp_required_roles": "", **no_expiry}, context=ctx)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="ketenflow-live-server", daemon=True)
     thread.start()

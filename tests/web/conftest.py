@@ -160,6 +160,16 @@ class Site:
         return form.task.state, form.data
 
 
+@pytest.fixture(autouse=True)
+def demo_sign_in_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As `make run`: the demo FG, admin and process owner sign in with a password only, and sessions do not
+    expire while a test moves the clock by hours or days. tests/web/test_auth_*.py pass the real rules
+    explicitly (``DEFAULT_SIGN_IN_RULES`` there)."""
+    monkeypatch.setenv("KETENFLOW_TOTP_REQUIRED_ROLES", "")
+    monkeypatch.setenv("KETENFLOW_SESSION_IDLE_MINUTES", str(10 * 365 * 24 * 60))
+    monkeypatch.setenv("KETENFLOW_SESSION_MAX_HOURS", str(10 * 365 * 24))
+
+
 @pytest.fixture
 def app(ctx: ServiceContext) -> Flask:
     return create_app({"env": "test", "WTF_CSRF_ENABLED": False}, context=ctx)

@@ -1,4 +1,4 @@
-"""Accounts: password checks and the actor (user with memberships) that every use case acts for."""
+"""Accounts: password hashing and the actor (user with memberships) that every use case acts for."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from webapp.domain.access import Actor, Membership
-from webapp.domain.audit import Action, Result
+from webapp.domain.audit import Action
 from webapp.domain.roles import Role
 from webapp.persistence.models import Organisation, User
 from webapp.services.context import Origin, ServiceContext, audit
@@ -53,24 +53,30 @@ def set_language(ctx: ServiceContext, actor: Actor, language: str, origin: Origi
         )
 
 
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check a password against a stored hash; without a hash (unknown user) a dummy hash is checked, so
+    both answers take the same time and an attacker cannot tell which usernames exist."""
+    try:
+        return bool(_hasher.verify(password_hash or _DUMMY_HASH, password)) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """True when the hash was made with weaker argon2 parameters than the current ones."""
+    return bool(_hasher.check_needs_rehash(password_hash))
+
+
 def authenticate(ctx: ServiceContext, username: str, password: str, origin: Origin) -> Actor | None:
-    with ctx.db.write() as session:
-        user = session.execute(select(User).where(User.username == username.strip())).scalar_one_or_none()
-        try:
-            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-            ok = user is not None and user.active
-        except (VerificationError, InvalidHashError):
-            ok = False
-        audit(
-            session,
-            ctx,
-            "auth.login",
-            Action.LOGIN,
-            result=Result.SUCCESS if ok else Result.DENIED,
-            actor_id=user.id if user else None,
-            origin=origin,
-        )
-        return to_actor(user) if ok and user else None
+    """The actor when the password is right and no second factor is needed (service-level sign-in for
+    scripts and tests); the web login uses :func:`webapp.services.authentication.sign_in_with_password`."""
+    # Imported here: authentication builds on this module's password hashing.
+    from webapp.services.authentication import LoginPolicy, Step, sign_in_with_password
+
+    outcome = sign_in_with_password(
+        ctx, username, password, origin, LoginPolicy(totp_required_roles=frozenset())
+    )
+    return outcome.actor if outcome.step is Step.SIGNED_IN else None
 
 
 def load_actor(ctx: ServiceContext, user_id: int) -> Actor | None:
@@ -79,9 +85,12 @@ def load_actor(ctx: ServiceContext, user_id: int) -> Actor | None:
         return to_actor(user) if user is not None and user.active else None
 
 
-def record_logout(ctx: ServiceContext, actor: Actor, origin: Origin) -> None:
+def record_logout(ctx: ServiceContext, actor: Actor, origin: Origin, reason: str | None = None) -> None:
+    """Audit the end of a session: signing out, or (``reason``) an idle or too long session."""
     with ctx.db.write() as session:
-        audit(session, ctx, "auth.logout", Action.LOGOUT, actor_id=actor.user_id, origin=origin)
+        audit(
+            session, ctx, "auth.logout", Action.LOGOUT, actor_id=actor.user_id, origin=origin, reason=reason
+        )
 
 
 def organisation_names(ctx: ServiceContext) -> dict[int, str]:
