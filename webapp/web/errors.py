@@ -8,15 +8,30 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from webapp.domain.messages import N_
+
 log = logging.getLogger(__name__)
 
 _MESSAGES = {
-    400: ("Verzoek niet begrepen", "Het verzoek kon niet worden verwerkt. Probeer het opnieuw."),
-    403: ("Geen toegang", "U heeft geen toegang tot deze pagina."),
-    404: ("Niet gevonden", "Deze pagina of dit onderdeel bestaat niet (meer)."),
-    405: ("Niet toegestaan", "Deze handeling is hier niet mogelijk."),
-    413: ("Te groot", "Wat u verstuurde is te groot."),
-    500: ("Er ging iets mis", "Er ging aan onze kant iets mis. Wat u eerder had opgeslagen is bewaard."),
+    400: (N_("Verzoek niet begrepen"), N_("Het verzoek kon niet worden verwerkt. Probeer het opnieuw.")),
+    403: (N_("Geen toegang"), N_("U heeft geen toegang tot deze pagina.")),
+    404: (N_("Niet gevonden"), N_("Deze pagina of dit onderdeel bestaat niet (meer).")),
+    405: (N_("Niet toegestaan"), N_("Deze handeling is hier niet mogelijk.")),
+    413: (
+        N_("Te groot"),
+        N_(
+            "Wat u verstuurde is groter dan Ketenflow aanneemt. Kort lange teksten in of verstuur minder "
+            "tegelijk, en probeer het opnieuw."
+        ),
+    ),
+    429: (
+        N_("Te veel verzoeken"),
+        N_("U deed in korte tijd te veel verzoeken. Wacht even en probeer het opnieuw."),
+    ),
+    500: (
+        N_("Er ging iets mis"),
+        N_("Er ging aan onze kant iets mis. Wat u eerder had opgeslagen is bewaard."),
+    ),
 }
 
 
@@ -28,10 +43,10 @@ def _page(code: int, detail: str | None = None) -> tuple[str, int]:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError) -> tuple[str, int]:
-        return _page(400, "Het formulier was verlopen. Laad de pagina opnieuw en probeer het nog eens.")
+        return _page(400, N_("Het formulier was verlopen. Laad de pagina opnieuw en probeer het nog eens."))
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
+    def http_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
         code = error.code or 500
         # Our own aborts carry a Dutch reason; werkzeug's default English descriptions are not shown.
         detail = (
@@ -39,7 +54,9 @@ def register_error_handlers(app: Flask) -> None:
             if code == 403 and error.description and "permission" not in error.description
             else None
         )
-        return _page(code, detail)
+        # A 429 says when to come back (werkzeug's TooManyRequests(retry_after=…) carries it).
+        headers = {k: v for k, v in error.get_headers() if k == "Retry-After"}
+        return (*_page(code, detail), headers)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> tuple[str, int]:

@@ -51,14 +51,19 @@ _ERRORS = {
     "409": "De taak is al afgerond of vervallen, de procedure is intussen gewijzigd, of de procedure liep "
     "vast nadat de gegevens waren opgeslagen.",
     "422": "De gegevens passen niet bij het formulier van de taak; 'velden' zegt per veld wat er mis is.",
+    "429": "Te veel aanroepen: per token (of, zonder geldig token, per adres) geldt een maximum per minuut.",
 }
 _AUTH_HEADER = {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}}
+_RETRY_HEADER = {
+    "Retry-After": {"schema": {"type": "string"}, "description": "Na hoeveel seconden het weer mag."}
+}
 
 
 def _errors(*codes: str) -> dict[str, Any]:
     answers = {}
-    for code in ("401", *codes):
-        answers[code] = _answer(_ERRORS[code], "Fout", _AUTH_HEADER if code == "401" else None)
+    for code in ("401", *codes, "429"):
+        headers = {"401": _AUTH_HEADER, "429": _RETRY_HEADER}.get(code)
+        answers[code] = _answer(_ERRORS[code], "Fout", headers)
     return answers
 
 

@@ -6,13 +6,15 @@ answers with HTML, whatever went wrong.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import math
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Response
 
@@ -26,9 +28,11 @@ from webapp.domain.errors import (
     ProcessError,
     TaskNotReady,
 )
+from webapp.domain.messages import Message
 from webapp.services.context import Origin
+from webapp.services.rate_limits import Limit, hit
 from webapp.services.tokens import TokenRejected, authenticate_token
-from webapp.web.support import services
+from webapp.web.support import services, translated, translated_errors
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +49,7 @@ _HTTP_MESSAGES = {
     404: "Dit adres bestaat niet in de API.",
     405: "Deze methode is op dit adres niet mogelijk.",
     413: "Wat u verstuurde is te groot.",
+    429: "Te veel aanroepen in korte tijd. Probeer het later opnieuw.",
     415: "Stuur de inhoud als JSON (Content-Type: application/json).",
 }
 
@@ -55,6 +60,21 @@ class BadRequest(KetenflowError):
     def __init__(self, message: str, fields: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.fields = dict(fields or {})
+
+
+class TooManyCalls(KetenflowError):
+    """More API calls in a minute than the setting api_rate_per_minute allows (answered 429)."""
+
+    def __init__(self, limit: int, retry_after: timedelta) -> None:
+        self.retry_after = max(1, math.ceil(retry_after.total_seconds()))
+        super().__init__(
+            Message(
+                "Te veel aanroepen: hoogstens {limit} per minuut. "
+                "Probeer het over {seconds} seconden opnieuw.",
+                limit=limit,
+                seconds=self.retry_after,
+            )
+        )
 
 
 def error_response(
@@ -85,23 +105,25 @@ def http_error_response(error: HTTPException) -> Response:
 
 def known_error_response(error: KetenflowError) -> Response:
     """The answer to an error a service raised on purpose, with the status code the document lists."""
+    if isinstance(error, TooManyCalls):
+        return error_response(429, translated(error), headers={"Retry-After": str(error.retry_after)})
     if isinstance(error, TokenRejected):
-        return unauthorized(str(error))
+        return unauthorized(translated(error))
     if isinstance(error, FormInvalid):
-        return error_response(422, str(error), error.errors)
+        return error_response(422, translated(error), translated_errors(error.errors))
     if isinstance(error, BadRequest):
-        return error_response(400, str(error), error.fields)
+        return error_response(400, translated(error), error.fields)
     if isinstance(error, NotFound):
-        return error_response(404, str(error))
+        return error_response(404, translated(error))
     if isinstance(error, AccessDenied):
-        return error_response(403, str(error))
+        return error_response(403, translated(error))
     if isinstance(error, TaskNotReady | ConcurrentUpdate):
-        return error_response(409, str(error))
+        return error_response(409, translated(error))
     if isinstance(error, ProcessError):
         return error_response(
             409, f"De gegevens zijn opgeslagen, maar de procedure liep daarna vast: {error}"
         )
-    return error_response(400, str(error))
+    return error_response(400, translated(error))
 
 
 def unexpected_error_response(error: Exception) -> Response:
@@ -117,12 +139,30 @@ def api_origin() -> Origin:
 def authenticate_request() -> None:
     """Find the actor behind ``Authorization: Bearer kf_…``; a session cookie is never enough here."""
     scheme, _, secret = request.headers.get("Authorization", "").strip().partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        raise TokenRejected(
-            "Stuur een persoonlijk toegangstoken mee in de kop 'Authorization: Bearer kf_…'. "
-            "U maakt een token aan op de pagina API-tokens."
-        )
-    g.api_actor = authenticate_token(services(), secret.strip(), api_origin())
+    secret = secret.strip()
+    try:
+        if scheme.lower() != "bearer" or not secret:
+            raise TokenRejected(
+                "Stuur een persoonlijk toegangstoken mee in de kop 'Authorization: Bearer kf_…'. "
+                "U maakt een token aan op de pagina API-tokens."
+            )
+        g.api_actor = authenticate_token(services(), secret, api_origin())
+    except TokenRejected:
+        # Calls without a valid token count per address, so guessing tokens is slowed down too.
+        _count_call(f"api:address:{request.remote_addr or 'onbekend'}")
+        raise
+    # The key is a hash of the token (never the token itself), so each token has its own budget.
+    _count_call("api:token:" + hashlib.sha256(b"rate-limit:" + secret.encode()).hexdigest())
+
+
+def _count_call(key: str) -> None:
+    """Count one call under ``key``; over the setting api_rate_per_minute (0 = no limit) it is refused."""
+    per_minute: int = current_app.config["KETENFLOW_SETTINGS"].api_rate_per_minute
+    if per_minute <= 0:
+        return
+    verdict = hit(services(), key[:200], Limit(per_minute, timedelta(minutes=1)))
+    if not verdict.allowed:
+        raise TooManyCalls(per_minute, verdict.retry_after)
 
 
 def api_actor() -> Actor:
