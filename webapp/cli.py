@@ -32,6 +32,7 @@ def migrate(settings: Settings) -> None:
     config = Config()
     config.set_main_option("script_location", str(PROJECT_ROOT / "webapp" / "persistence" / "migrations"))
     config.set_main_option("sqlalchemy.url", settings.database_url.replace("%", "%%"))
+    config.attributes["ketenflow_keyring"] = settings.data_keyring()  # migration 0006 encrypts with it
     command.upgrade(config, "head")
 
 
@@ -59,6 +60,50 @@ def _seed(ctx: ServiceContext) -> int:
     orgs, users = seed_demo(ctx)
     print(f"demo: {orgs} organisaties en {users} gebruikers toegevoegd (wachtwoord: {DEMO_PASSWORD})")
     print("gebruikers: " + ", ".join(name for name, _, _ in DEMO_USERS))
+    return 0
+
+
+def _audit_verify(ctx: ServiceContext) -> int:
+    from webapp.services.audit_verify import verify_audit_chain
+
+    try:
+        report = verify_audit_chain(ctx)
+    finally:
+        ctx.db.dispose()
+    for problem in report.problems:
+        print(f"FOUT: {problem.message}", file=sys.stderr)
+    if report.ok:
+        print(f"auditlog in orde: {report.verified} regels gecontroleerd, de keten is ongeschonden")
+        return 0
+    found = len(report.problems)
+    errors = f"{found} fout" if found == 1 else f"{found} fouten"
+    print(f"auditlog NIET in orde: {report.verified} regels gecontroleerd, {errors}")
+    return 1
+
+
+def _generate_key(key_id: str | None) -> int:
+    from datetime import UTC, datetime
+
+    from webapp.persistence.crypto import new_key_line
+
+    line = new_key_line(key_id or datetime.now(UTC).strftime("k%Y%m%d"))
+    print(line)
+    print(
+        "zet deze sleutel vooraan in KETENFLOW_DATA_KEYS (de oude erachter), herstart, en draai "
+        "'ketenflow rotate-keys'; daarna kan de oude sleutel weg",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _rotate_keys(ctx: ServiceContext, batch: int) -> int:
+    from webapp.persistence.key_rotation import encrypted_columns, rotate_keys
+    from webapp.persistence.models import Base
+
+    print(f"huidige sleutel: {ctx.db.keyring.current_id}")
+    for done in rotate_keys(ctx.db, encrypted_columns(Base.metadata), batch):
+        print(f"{done.column.context}: {done.rotated} opnieuw versleuteld, {done.sealed} nieuw versleuteld")
+    print("klaar: oude sleutels kunnen uit KETENFLOW_DATA_KEYS (VACUUM ruimt oude kopieën in de database op)")
     return 0
 
 
@@ -106,7 +151,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("seed-demo", "demo-organisaties en -gebruikers aanmaken"),
     ]:
         sub.add_parser(name, help=text)
+    audit_commands = sub.add_parser("audit", help="het auditlog beheren").add_subparsers(
+        dest="audit_command", required=True
+    )
+    audit_commands.add_parser("verify", help="de hashketen van het auditlog controleren")
+    sub.add_parser("generate-key", help="een nieuwe sleutel voor KETENFLOW_DATA_KEYS").add_argument("--id")
+    rotate = sub.add_parser("rotate-keys", help="alle versleutelde gegevens onder de eerste sleutel brengen")
+    rotate.add_argument("--batch", type=int, default=200)
     args = parser.parse_args(argv)
+    if args.command == "generate-key":  # before the settings: production refuses to start without a key
+        return _generate_key(args.id)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
     if args.command == "init-db":
@@ -120,6 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seed-demo": lambda: _seed(ctx),
         "worker": lambda: _worker(ctx, settings),
         "run": lambda: _run(ctx, settings),
+        "audit": lambda: _audit_verify(ctx),  # "verify" is its only subcommand
+        "rotate-keys": lambda: _rotate_keys(ctx, args.batch),
     }
     return commands[args.command]()
 

@@ -11,6 +11,7 @@ from webapp.domain.clock import Clock
 from webapp.engine.runtime import WorkflowRuntime
 from webapp.persistence.audit_log import queue_audit
 from webapp.persistence.db import Database
+from webapp.services.audit_subjects import complete_fields
 from webapp.services.definitions import DefinitionCache
 
 
@@ -22,6 +23,7 @@ class ServiceContext:
     forms_dir: str = "forms"
     processes_dir: str = "processes"
     definitions: DefinitionCache = field(default_factory=DefinitionCache)
+    secret_key: str = ""  # the application secret: keys the pseudonymous client key of audit lines
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ def audit(
     origin: Origin | None = None,
     **fields: object,
 ) -> None:
+    # Organisation, role and client key follow from the actor and the object when the caller leaves them out.
+    complete_fields(session, ctx.secret_key, action, actor_id, fields)
     queue_audit(
         session,
         AuditEntry(

@@ -1,0 +1,1 @@
+"""The audit pages: the FG's search and the client access overview."""
