@@ -6,7 +6,9 @@ organisation and one role (its lane); only members with that role in that organi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from webapp.domain.messages import N_, Message
 from webapp.domain.roles import Role
@@ -92,14 +94,121 @@ def may_start_process(actor: Actor, organisation_id: int, start_role: Role | str
 def may_view_instance(
     actor: Actor, organisation_id: int, started_by_id: int | None, task_roles: frozenset[str] = frozenset()
 ) -> Decision:
-    """Case roles of the owning organisation see its cases; another role (a manager acting for the controller
-    in a breach, say) sees a case only when the procedure gives that role tasks in it."""
+    """The whole instance: for its starter and the case roles of the owning organisation (the initiator's
+    dossier, conv. art. 12.1). Anyone else sees at most the tasks they take part in: ``instance_scope``.
+
+    ``task_roles`` no longer widens the view (a manager acting for the controller in a breach sees that
+    task, not the case); the parameter stays so that older callers keep working, and is ignored."""
+    del task_roles
     if started_by_id == actor.user_id:
         return ALLOW
-    allowed = CASE_ROLES | {Role(r) for r in task_roles if r in Role._value2member_map_}
-    if any(m.organisation_id == organisation_id and m.role in allowed for m in actor.memberships):
+    if any(m.organisation_id == organisation_id and m.role in CASE_ROLES for m in actor.memberships):
         return ALLOW
-    return Decision(False, N_("U heeft geen toegang tot deze zaak."))
+    return _NO_CASE_ACCESS
+
+
+_NO_CASE_ACCESS = Decision(False, N_("U heeft geen toegang tot deze zaak."))
+
+
+# --- Need to know within a case (conv. art. 12.3) ---------------------------------------------------------
+#
+# A case lives in the dossier of the organisation that opened it. Its case roles there see every procedure
+# of it; a partner organisation, or a role without case rights (a manager handling a breach), sees only
+# the tasks it takes part in: those of its own role in its own organisation, and those handed to the person.
+# Of such a procedure it sees the tasks, their history and the comments on them, never the rest.
+
+
+@dataclass(frozen=True)
+class InstanceScope:
+    """How much of one process instance a person sees."""
+
+    whole: bool = False
+    task_ids: frozenset[int] = frozenset()  # with ``whole``: every task; else only these
+    emergency: bool = False  # seen only through break-glass
+
+    @property
+    def allowed(self) -> bool:
+        return self.whole or bool(self.task_ids)
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+    def shows_task(self, task_id: int | None) -> bool:
+        """Whether a task (or, for None, something about the instance as a whole) is in view."""
+        return self.whole if task_id is None else self.whole or task_id in self.task_ids
+
+
+NO_SCOPE = InstanceScope()
+
+
+def instance_scope(
+    actor: Actor,
+    organisation_id: int,
+    started_by_id: int | None,
+    tasks: Mapping[int, TaskAccess],
+    *,
+    emergency: bool = False,
+) -> InstanceScope:
+    """The part of an instance this actor sees: the whole (starter, case roles of the owning organisation,
+    or an active break-glass on its case), the tasks it takes part in, or nothing (deny by default)."""
+    if may_view_instance(actor, organisation_id, started_by_id):
+        return InstanceScope(whole=True, task_ids=frozenset(tasks))
+    if emergency:
+        return InstanceScope(whole=True, task_ids=frozenset(tasks), emergency=True)
+    return InstanceScope(task_ids=frozenset(i for i, task in tasks.items() if may_see_task(actor, task)))
+
+
+# --- Break-glass: emergency access to a case beyond one's rights -------------------------------------------
+#
+# Only the people who act on cases (not managers, process owners or administrators) may ask for it, only
+# with a written reason, for a few hours; every read under it is audited with that reason, and the FG of the
+# owning organisation is told.
+
+BREAK_GLASS_ROLES = frozenset({Role.PROFESSIONAL, Role.AANDACHTSFUNCTIONARIS, Role.VOORZITTER})
+BREAK_GLASS_MIN_REASON = 20
+DEFAULT_BREAK_GLASS_HOURS = 4.0
+
+
+def may_break_glass(actor: Actor, *, has_access: bool = False) -> Decision:
+    """Whether the actor may ask emergency access to a case; ``has_access``: they already see (part of) it."""
+    if not actor.roles & BREAK_GLASS_ROLES:
+        return Decision(
+            False,
+            N_(
+                "Noodtoegang is alleen mogelijk voor professionals, aandachtsfunctionarissen en voorzitters "
+                "van een convenantpartner."
+            ),
+        )
+    if has_access:
+        return Decision(False, N_("U heeft al toegang tot deze zaak; noodtoegang is niet nodig."))
+    return ALLOW
+
+
+def break_glass_reason_error(reason: str) -> str | None:
+    """The Dutch error for a reason that is too short, or None when it will do."""
+    written = " ".join(reason.split())
+    if not written:
+        return N_("Schrijf op waarom u noodtoegang nodig heeft.")
+    if len(written) < BREAK_GLASS_MIN_REASON:
+        return Message(
+            "Geef een reden van minstens {least} tekens; deze telt {count} tekens.",
+            least=BREAK_GLASS_MIN_REASON,
+            count=len(written),
+        )
+    return None
+
+
+def break_glass_expiry(started_at: datetime, hours: float = DEFAULT_BREAK_GLASS_HOURS) -> datetime:
+    if hours <= 0:
+        raise ValueError("break_glass_hours must be positive")
+    return started_at + timedelta(hours=hours)
+
+
+def break_glass_active(
+    started_at: datetime, expires_at: datetime, ended_at: datetime | None, now: datetime
+) -> bool:
+    """A grant holds from its start until it expires or is ended early, whichever comes first."""
+    return ended_at is None and started_at <= now < expires_at
 
 
 def may_deploy(actor: Actor) -> Decision:
@@ -115,6 +224,25 @@ def may_read_register(actor: Actor, organisation_id: int, readers: frozenset[Rol
     if any(m.organisation_id == organisation_id and m.role in allowed for m in actor.memberships):
         return ALLOW
     return Decision(False, N_("U heeft geen toegang tot dit register."))
+
+
+AUDIT_READERS = frozenset({Role.FG, Role.ADMIN})
+
+
+def may_read_audit(actor: Actor, organisation_id: int) -> Decision:
+    """The audit of an organisation (what its people did, and everything done with its cases) is read by its
+    FG, who supervises the processing, and by its administrator, who answers for the log's integrity
+    (NEN 7513: access to the log is restricted). Nobody else, whatever other role they hold."""
+    if any(m.organisation_id == organisation_id and m.role in AUDIT_READERS for m in actor.memberships):
+        return ALLOW
+    return Decision(
+        False, N_("Alleen de functionaris gegevensbescherming of de beheerder leest dit auditlog.")
+    )
+
+
+def audit_organisations(actor: Actor) -> list[int]:
+    """The organisations whose audit this actor reads (``may_read_audit``), lowest id first."""
+    return sorted({m.organisation_id for m in actor.memberships if m.role in AUDIT_READERS})
 
 
 # --- Handing tasks on: reassigning, delegating for review, drafts -----------------------------------------
@@ -154,16 +282,20 @@ def _while_delegated(actor: Actor, task: TaskAssignment) -> Decision:
     return Decision(False, _UNDER_MY_REVIEW if task.assignee_id == actor.user_id else _OUT_FOR_REVIEW)
 
 
-def _may_hand_on(actor: Actor, task: TaskAssignment, verb: str) -> Decision:
+_ONLY_HOLDER_REASSIGNS = N_("Deze taak is opgepakt door een collega; alleen die kan haar overdragen.")
+_ONLY_HOLDER_DELEGATES = N_(
+    "Deze taak is opgepakt door een collega; alleen die kan haar ter beoordeling geven."
+)
+
+
+def _may_hand_on(actor: Actor, task: TaskAssignment, held_by_colleague: str) -> Decision:
     """Whether the actor holds the task (or may take it) so as to hand it to someone else."""
     if task.delegated:
         return _while_delegated(actor, task)
     if not actor.has_role(task.organisation_id, task.role):
         return Decision(False, N_("U heeft niet de rol die deze taak vraagt."))
     if task.assignee_id not in (None, actor.user_id):
-        return Decision(
-            False, Message("Deze taak is opgepakt door een collega; alleen die kan haar {verb}.", verb=verb)
-        )
+        return Decision(False, held_by_colleague)
     return ALLOW
 
 
@@ -178,12 +310,12 @@ def _is_colleague(actor: Actor, task: TaskAssignment, colleague: Actor) -> Decis
 def may_reassign_task(actor: Actor, task: TaskAssignment, colleague: Actor) -> Decision:
     """The assignee (or, for an unclaimed task, anyone with its role) gives it to a colleague with the same
     role in the same organisation."""
-    return _may_hand_on(actor, task, N_("overdragen")) and _is_colleague(actor, task, colleague)
+    return _may_hand_on(actor, task, _ONLY_HOLDER_REASSIGNS) and _is_colleague(actor, task, colleague)
 
 
 def may_delegate_task(actor: Actor, task: TaskAssignment, reviewer: Actor) -> Decision:
     """A reviewer is a colleague with the task's role in its organisation: they see what the task sees."""
-    return _may_hand_on(actor, task, N_("ter beoordeling geven")) and _is_colleague(actor, task, reviewer)
+    return _may_hand_on(actor, task, _ONLY_HOLDER_DELEGATES) and _is_colleague(actor, task, reviewer)
 
 
 def may_hand_back_task(actor: Actor, task: TaskAssignment) -> Decision:

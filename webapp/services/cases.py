@@ -8,7 +8,6 @@ procedures that ``domain.access`` lets them see (need to know); a viewer who may
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -16,9 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.domain import access
-from webapp.domain.access import Actor, Decision, TaskAccess
+from webapp.domain.access import Actor, InstanceScope, TaskAccess
 from webapp.domain.audit import Action, Result
 from webapp.domain.errors import AccessDenied, KetenflowError, NotFound
+from webapp.domain.messages import N_, Message
 from webapp.persistence.models import (
     AuditEvent,
     Comment,
@@ -28,6 +28,7 @@ from webapp.persistence.models import (
     ProcessInstance,
     User,
 )
+from webapp.services.case_scope import Grant, TaskFacts, active_grant, scope_of, task_facts
 from webapp.services.context import Origin, ServiceContext, audit, audit_denial
 from webapp.services.events import list_instance_actions
 from webapp.services.instances import start_process
@@ -38,13 +39,13 @@ from webapp.services.views import InstanceAction, StartResult, TaskView
 RELATED_PROCESSES = ("meldcode", "consent", "subject_request")
 
 _TIMELINE_TEXT = {
-    "instance.started": "Procedure gestart",
-    "task.claimed": "Taak opgepakt",
-    "task.released": "Taak teruggegeven",
-    "task.completed": "Taak afgerond",
-    "timer.fired": "Termijn of herinnering verwerkt",
-    "instance.event": "Gebeurtenis gemeld",
-    "comment.created": "Opmerking geplaatst",
+    "instance.started": N_("Procedure gestart"),
+    "task.claimed": N_("Taak opgepakt"),
+    "task.released": N_("Taak teruggegeven"),
+    "task.completed": N_("Taak afgerond"),
+    "timer.fired": N_("Termijn of herinnering verwerkt"),
+    "instance.event": N_("Gebeurtenis gemeld"),
+    "comment.created": N_("Opmerking geplaatst"),
 }
 _FINISHED = ("completed", "error", "cancelled")
 
@@ -112,28 +113,36 @@ class CaseFile:
     comments: list[CommentView]
     related: list[RelatedProcess] = field(default_factory=list)
     comment_tasks: list[tuple[int, str]] = field(default_factory=list)  # (task id, name) to comment on
-
-
-@dataclass(frozen=True)
-class TaskFacts:
-    id: int
-    instance_id: int
-    access: TaskAccess
+    emergency: Grant | None = None  # the case is open to this reader through break-glass
+    may_comment_on_case: bool = True  # False for who sees only their own tasks of it
 
 
 @dataclass(frozen=True)
 class CaseAccess:
-    """The instances of one case that this actor may see, and the facts about their tasks."""
+    """The instances of one case that this actor may see, how much of each, and the facts about the tasks
+    in view (conv. art. 12.3: a partner sees only the tasks it takes part in)."""
 
     reference: str
     organisation_id: int  # the owning organisation: that of the instance that opened the case
     root_id: int
     visible: list[ProcessInstance]
-    tasks: list[TaskFacts]
+    tasks: list[TaskFacts]  # only the tasks in view
+    scopes: dict[int, InstanceScope] = field(default_factory=dict)
+    grant: Grant | None = None  # the reader's active break-glass on this case
 
     @property
     def visible_ids(self) -> list[int]:
         return [i.id for i in self.visible]
+
+    @property
+    def whole_ids(self) -> list[int]:
+        """The procedures seen as a whole (not just one's own tasks in them)."""
+        return [i.id for i in self.visible if self.scopes[i.id].whole]
+
+    def shows(self, instance_id: int | None, task_id: int | None) -> bool:
+        """Whether something on this instance (about this task, or the instance itself) is in view."""
+        scope = self.scopes.get(instance_id) if instance_id is not None else None
+        return scope is not None and scope.shows_task(task_id)
 
 
 def deadline_verdict(due_at: datetime | None, done_at: datetime | None) -> str | None:
@@ -141,19 +150,11 @@ def deadline_verdict(due_at: datetime | None, done_at: datetime | None) -> str |
     if due_at is None or done_at is None:
         return None
     if done_at <= due_at:
-        return "op tijd"
+        return N_("op tijd")
     days = math.ceil((done_at - due_at) / timedelta(days=1))
-    return f"te laat, {days} {'dag' if days == 1 else 'dagen'}"
-
-
-def _may_view(actor: Actor, instance: ProcessInstance, tasks: list[TaskFacts]) -> Decision:
-    """Case roles of the owning organisation and roles the procedure gives tasks; and whoever holds one of
-    its tasks (a claim or a delegation) without having that role."""
-    roles = frozenset(str(t.access.role) for t in tasks)
-    decision = access.may_view_instance(actor, instance.organisation_id, instance.started_by_id, roles)
-    if decision or any(t.access.assignee_id == actor.user_id for t in tasks):
-        return access.ALLOW
-    return decision
+    if days == 1:
+        return N_("te laat, 1 dag")
+    return Message("te laat, {days} dagen", days=days)
 
 
 def open_case(
@@ -168,12 +169,14 @@ def open_case(
         ).scalars()
     )
     if not instances:
-        raise NotFound("Deze zaak bestaat niet.")
-    by_instance = _task_facts(session, [i.id for i in instances])
-    visible = [i for i in instances if _may_view(actor, i, by_instance[i.id])]
+        raise NotFound(N_("Deze zaak bestaat niet."))
+    by_instance = task_facts(session, [i.id for i in instances])
+    grant = active_grant(ctx, session, actor, reference)
+    scopes = {i.id: scope_of(actor, i, by_instance[i.id], grant) for i in instances}
+    visible = [i for i in instances if scopes[i.id]]
     root = instances[0]
     if not visible:
-        reason = "U heeft geen toegang tot deze zaak."
+        reason = N_("U heeft geen toegang tot deze zaak.")
         session.rollback()
         audit_denial(
             ctx,
@@ -186,28 +189,10 @@ def open_case(
             process_instance_id=root.id,
         )
         raise AccessDenied(reason)
-    tasks = [t for i in visible for t in by_instance[i.id]]
-    return CaseAccess(reference, root.organisation_id, root.id, visible, tasks)
-
-
-def _task_facts(session: Session, instance_ids: list[int]) -> dict[int, list[TaskFacts]]:
-    rows = session.execute(
-        select(
-            HumanTask.id,
-            HumanTask.instance_id,
-            HumanTask.organisation_id,
-            HumanTask.role,
-            HumanTask.assignee_id,
-        )
-        .where(HumanTask.instance_id.in_(instance_ids))
-        .order_by(HumanTask.id)
-    ).all()
-    by_instance: dict[int, list[TaskFacts]] = defaultdict(list)
-    for task_id, instance_id, organisation_id, role, assignee_id in rows:
-        by_instance[instance_id].append(
-            TaskFacts(task_id, instance_id, TaskAccess(organisation_id, role, assignee_id))
-        )
-    return by_instance
+    tasks = [t for i in visible for t in by_instance[i.id] if scopes[i.id].shows_task(t.id)]
+    in_view = {i.id: scopes[i.id] for i in visible}
+    used = grant if any(s.emergency for s in in_view.values()) else None
+    return CaseAccess(reference, root.organisation_id, root.id, visible, tasks, in_view, used)
 
 
 def view_case_file(
@@ -218,7 +203,9 @@ def view_case_file(
         case = open_case(ctx, session, actor, reference, "case.read", Action.READ)
         procedures = [_procedure(ctx, session, i) for i in case.visible]
         names = {p.instance_id: p.process_name for p in procedures}
-        tasks = [t for i in case.visible for t in tasks_of_instance(session, i.id, actor)]
+        tasks = [
+            t for i in case.visible for t in tasks_of_instance(session, i.id, actor) if case.shows(i.id, t.id)
+        ]
         facts = {t.id: t.access for t in case.tasks}
         _audit_read(session, ctx, actor, case, origin)
         file = CaseFile(
@@ -226,10 +213,12 @@ def view_case_file(
             organisation=session.get_one(Organisation, case.organisation_id).name,
             procedures=procedures,
             open_tasks=_open_tasks(actor, tasks, facts),
-            timeline=_timeline(session, case.visible_ids, names, {t.id: t for t in tasks}),
-            comments=comments_of(session, case.visible_ids),
+            timeline=_timeline(session, case, names, {t.id: t for t in tasks}),
+            comments=_comments_in_view(session, case),
             related=_related(session, actor, case.organisation_id),
-            comment_tasks=[(t.id, t.name) for t in tasks if t.state != "cancelled"],
+            comment_tasks=[] if case.grant else [(t.id, t.name) for t in tasks if t.state != "cancelled"],
+            emergency=case.grant,
+            may_comment_on_case=bool(case.whole_ids) and case.grant is None,
         )
     # Each procedure's events need its workflow loaded; read after the audited transaction has committed.
     with_actions = [
@@ -244,19 +233,25 @@ def view_case_file(
 def _audit_read(
     session: Session, ctx: ServiceContext, actor: Actor, case: CaseAccess, origin: Origin | None
 ) -> None:
-    """One line per procedure shown, so that each instance's own audit trail lists the read."""
+    """One line per procedure shown, so that each instance's own audit trail lists the read; a read that
+    only break-glass allows is an ``emergency_access`` naming its grant (whose reason the audit search shows;
+    the reason itself stays in the encrypted break_glass row, out of the permanent, plain audit chain)."""
     for instance_id in case.visible_ids:
+        emergency = case.grant is not None and case.scopes[instance_id].emergency
+        details = {"case": case.reference}
+        if emergency and case.grant is not None:
+            details["break_glass"] = str(case.grant.id)
         audit(
             session,
             ctx,
             "case.read",
-            Action.READ,
+            Action.EMERGENCY_ACCESS if emergency else Action.READ,
             actor_id=actor.user_id,
             origin=origin,
             object_type="process_instance",
             object_id=str(instance_id),
             process_instance_id=instance_id,
-            details={"case": case.reference},
+            details=details,
         )
 
 
@@ -286,9 +281,11 @@ def _open_tasks(actor: Actor, tasks: list[TaskView], facts: dict[int, TaskAccess
 
 
 def _timeline(
-    session: Session, instance_ids: list[int], names: dict[int, str], tasks: dict[int, TaskView]
+    session: Session, case: CaseAccess, names: dict[int, str], tasks: dict[int, TaskView]
 ) -> list[TimelineLine]:
-    """What happened, from the audit log: successful changes only (reads and refusals are for the FG)."""
+    """What happened, from the audit log: successful changes only (reads and refusals are for the FG); of a
+    procedure seen only through one's own tasks, its start and what happened to those tasks."""
+    instance_ids = case.visible_ids
     rows = session.execute(
         select(AuditEvent, User.display_name)
         .outerjoin(User, User.id == AuditEvent.actor_id)
@@ -301,6 +298,8 @@ def _timeline(
     )
     lines = []
     for event, actor_name in rows:
+        if event.event != "instance.started" and not case.shows(event.process_instance_id, event.task_id):
+            continue
         task = tasks.get(event.task_id) if event.task_id is not None else None
         line = TimelineLine(
             at=event.at,
@@ -316,6 +315,11 @@ def _timeline(
             )
         lines.append(line)
     return lines
+
+
+def _comments_in_view(session: Session, case: CaseAccess) -> list[CommentView]:
+    """Comments on what this reader sees: not those on another partner's tasks (conv. art. 12.3)."""
+    return [c for c in comments_of(session, case.visible_ids) if case.shows(c.instance_id, c.task_id)]
 
 
 def comments_of(session: Session, instance_ids: list[int], task_id: int | None = None) -> list[CommentView]:
@@ -356,7 +360,7 @@ def start_related(
     with ctx.db.read() as session:
         case = open_case(ctx, session, actor, case_reference, "instance.started", Action.CREATE)
     if process_id not in RELATED_PROCESSES:
-        raise RelatedNotAllowed("Deze procedure kan niet vanuit een zaak worden gestart.")
+        raise RelatedNotAllowed(N_("Deze procedure kan niet vanuit een zaak worden gestart."))
     try:
         # start_process checks the start role in the case's organisation and audits the start or refusal.
         return start_process(

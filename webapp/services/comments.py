@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from webapp.domain.access import Actor
 from webapp.domain.audit import Action
 from webapp.domain.errors import AccessDenied, FormInvalid, NotFound
+from webapp.domain.messages import N_, Message
 from webapp.persistence.models import Comment, HumanTask, ProcessInstance
 from webapp.services.cases import CaseAccess, CommentView, comments_of, open_case
 from webapp.services.context import Origin, ServiceContext, audit, audit_denial
@@ -24,10 +25,12 @@ def clean_comment(body: str) -> str:
     """The text as it will be stored, or a Dutch error for the field ``body``."""
     text = _CONTROL.sub("", body.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if not text:
-        raise FormInvalid({"body": "Schrijf eerst uw opmerking."})
+        raise FormInvalid({"body": N_("Schrijf eerst uw opmerking.")})
     if len(text) > MAX_COMMENT_LENGTH:
-        message = (
-            f"Een opmerking is hoogstens {MAX_COMMENT_LENGTH} tekens lang; deze telt {len(text)} tekens."
+        message = Message(
+            "Een opmerking is hoogstens {most} tekens lang; deze telt {count} tekens.",
+            most=MAX_COMMENT_LENGTH,
+            count=len(text),
         )
         raise FormInvalid({"body": message})
     return text
@@ -46,6 +49,20 @@ def add_comment(
         case = open_case(ctx, session, actor, case_reference, "comment.created", Action.CREATE)
         text = clean_comment(body)
         instance_id = _target(case, task_id)
+        if case.scopes[instance_id].emergency:  # break-glass reads a case; it does not add to it
+            session.rollback()
+            reason = N_("Met noodtoegang kunt u deze zaak inzien, niet aanvullen.")
+            audit_denial(
+                ctx,
+                "comment.created",
+                Action.CREATE,
+                reason,
+                actor_id=actor.user_id,
+                object_type="case",
+                object_id=case_reference,
+                process_instance_id=instance_id,
+            )
+            raise AccessDenied(reason)
         comment = Comment(
             instance_id=instance_id,
             task_id=task_id,
@@ -71,13 +88,16 @@ def add_comment(
 
 
 def _target(case: CaseAccess, task_id: int | None) -> int:
-    """The instance a comment belongs to: the task's, or the first procedure of the case this actor sees."""
+    """The instance a comment belongs to: the task's, or the first procedure of the case this actor sees as
+    a whole (who sees only their own tasks of a case comments on those tasks, conv. art. 12.3)."""
     if task_id is None:
-        return case.visible_ids[0]
+        if not case.whole_ids:
+            raise FormInvalid({"task_id": N_("Kies een van uw taken bij deze zaak.")})
+        return case.whole_ids[0]
     for task in case.tasks:
         if task.id == task_id:
             return task.instance_id
-    raise FormInvalid({"task_id": "Kies een taak van deze zaak."})
+    raise FormInvalid({"task_id": N_("Kies een taak van deze zaak.")})
 
 
 def add_task_comment(
@@ -112,7 +132,7 @@ def list_task_comments(
 
 
 def _refuse(ctx: ServiceContext, session: Session, actor: Actor, task_id: int) -> NoReturn:
-    reason = "U heeft geen toegang tot deze zaak."
+    reason = N_("U heeft geen toegang tot deze zaak.")
     session.rollback()
     audit_denial(
         ctx,
@@ -135,8 +155,8 @@ def case_reference_of_task(ctx: ServiceContext, task_id: int) -> str:
             .where(HumanTask.id == task_id)
         ).one_or_none()
     if found is None:
-        raise NotFound("Deze taak bestaat niet.")
+        raise NotFound(N_("Deze taak bestaat niet."))
     if found[0] is None:
-        raise NotFound("Deze taak hoort niet bij een zaak.")
+        raise NotFound(N_("Deze taak hoort niet bij een zaak."))
     reference: str = found[0]
     return reference

@@ -11,6 +11,7 @@ from webapp.domain import access
 from webapp.domain.access import Actor, TaskAccess
 from webapp.domain.audit import Action
 from webapp.domain.errors import AccessDenied, NotFound
+from webapp.domain.messages import N_
 from webapp.domain.roles import Role
 from webapp.persistence.models import (
     AuditEvent,
@@ -20,6 +21,7 @@ from webapp.persistence.models import (
     ProcessInstance,
     User,
 )
+from webapp.services.case_scope import active_grant, scope_of, task_facts
 from webapp.services.context import Origin, ServiceContext, audit, audit_denial
 from webapp.services.projections import sync_instance
 from webapp.services.task_queries import tasks_of_instance
@@ -72,7 +74,7 @@ def start_process(
             )
         ).scalar_one_or_none()
         if definition is None:
-            raise NotFound("Deze procedure bestaat niet of is niet uitgerold.")
+            raise NotFound(N_("Deze procedure bestaat niet of is niet uitgerold."))
         decision = access.may_start_process(actor, organisation_id, definition.start_role)
         if not decision:
             session.rollback()
@@ -129,39 +131,38 @@ def view_instance(
     with ctx.db.write() as session:
         instance = session.get(ProcessInstance, instance_id)
         if instance is None:
-            raise NotFound("Deze procedure bestaat niet.")
-        task_roles = frozenset(
-            session.execute(
-                select(HumanTask.role).where(HumanTask.instance_id == instance.id).distinct()
-            ).scalars()
-        )
-        decision = access.may_view_instance(
-            actor, instance.organisation_id, instance.started_by_id, task_roles
-        )
-        if not decision:
+            raise NotFound(N_("Deze procedure bestaat niet."))
+        # Need to know (conv. art. 12.3): the whole procedure for the case roles of its organisation (or
+        # under break-glass), only one's own tasks of it for a partner or a manager handling one.
+        grant = active_grant(ctx, session, actor, instance.case_reference)
+        facts = task_facts(session, [instance.id])[instance.id]
+        scope = scope_of(actor, instance, facts, grant)
+        if not scope:
+            reason = N_("U heeft geen toegang tot deze zaak.")
             session.rollback()
             audit_denial(
                 ctx,
                 "instance.read",
                 Action.READ,
-                decision.reason,
+                reason,
                 actor_id=actor.user_id,
                 object_type="process_instance",
                 object_id=str(instance_id),
                 process_instance_id=instance_id,
             )
-            raise AccessDenied(decision.reason)
+            raise AccessDenied(reason)
         definition = ctx.definitions.get(session, instance.definition_id)
         audit(
             session,
             ctx,
             "instance.read",
-            Action.READ,
+            Action.EMERGENCY_ACCESS if scope.emergency else Action.READ,
             actor_id=actor.user_id,
             origin=origin,
             object_type="process_instance",
             object_id=str(instance.id),
             process_instance_id=instance.id,
+            details={"break_glass": str(grant.id)} if scope.emergency and grant else {},
         )
         return InstanceView(
             id=instance.id,
@@ -175,8 +176,9 @@ def view_instance(
             ended_at=instance.ended_at,
             next_due_at=instance.next_due_at,
             last_error=instance.last_error,
-            tasks=tasks_of_instance(session, instance.id, actor),
-            history=_history(session, instance.id),
+            tasks=[t for t in tasks_of_instance(session, instance.id, actor) if scope.shows_task(t.id)],
+            history=_history(session, instance.id, scope),
+            emergency_until=grant.expires_at if scope.emergency and grant else None,
         )
 
 
@@ -186,20 +188,21 @@ def _user_name(session: Session, user_id: int | None) -> str | None:
 
 
 _EVENT_TEXT = {
-    "instance.started": "Procedure gestart",
-    "task.completed": "Taak afgerond",
-    "task.claimed": "Taak opgepakt",
-    "task.released": "Taak teruggegeven",
-    "timer.fired": "Termijn of herinnering verwerkt",
-    "instance.event": "Gebeurtenis gemeld",
-    "task.reassigned": "Taak overgedragen",
-    "task.delegated": "Taak ter beoordeling gegeven",
-    "task.handed_back": "Taak teruggegeven na beoordeling",
-    "task.recalled": "Taak teruggehaald",
+    "instance.started": N_("Procedure gestart"),
+    "task.completed": N_("Taak afgerond"),
+    "task.claimed": N_("Taak opgepakt"),
+    "task.released": N_("Taak teruggegeven"),
+    "timer.fired": N_("Termijn of herinnering verwerkt"),
+    "instance.event": N_("Gebeurtenis gemeld"),
+    "task.reassigned": N_("Taak overgedragen"),
+    "task.delegated": N_("Taak ter beoordeling gegeven"),
+    "task.handed_back": N_("Taak teruggegeven na beoordeling"),
+    "task.recalled": N_("Taak teruggehaald"),
 }
 
 
-def _history(session: Session, instance_id: int) -> list[HistoryLine]:
+def _history(session: Session, instance_id: int, scope: access.InstanceScope) -> list[HistoryLine]:
+    """The procedure's steps; of a procedure seen only through one's own tasks, its start and those tasks."""
     rows = session.execute(
         select(AuditEvent, User.display_name)
         .outerjoin(User, User.id == AuditEvent.actor_id)
@@ -216,4 +219,5 @@ def _history(session: Session, instance_id: int) -> list[HistoryLine]:
             event.at, _EVENT_TEXT[event.event], name, event.result, task_names.get(event.task_id or -1)
         )
         for event, name in rows
+        if event.event == "instance.started" or scope.shows_task(event.task_id)
     ]

@@ -67,6 +67,7 @@ class InstanceView:
     last_error: str | None
     tasks: list[TaskView] = field(default_factory=list)
     history: list[HistoryLine] = field(default_factory=list)
+    emergency_until: datetime | None = None  # seen through break-glass, until then
 
 
 @dataclass(frozen=True)

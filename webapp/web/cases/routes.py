@@ -7,9 +7,10 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from webapp.domain.errors import AccessDenied, FormInvalid, NotFound, ProcessError
+from webapp.domain.messages import N_, Message
 from webapp.services.cases import RelatedNotAllowed, start_related, view_case_file
 from webapp.services.comments import MAX_COMMENT_LENGTH, add_comment
-from webapp.web.support import actor, origin, services
+from webapp.web.support import actor, origin, say, services, translated, translated_errors
 
 bp = Blueprint("cases", __name__)
 
@@ -20,7 +21,8 @@ def _render(reference: str, status: int = 200, **form: object) -> tuple[str, int
     except NotFound:
         abort(404)
     except AccessDenied as denied:
-        abort(403, description=str(denied))
+        # Who may ask break-glass gets the refusal with the form to ask it; anyone else the error page.
+        return _break_glass.refused_page(reference, translated(denied))
     page = render_template("cases/show.html", case=case, max_length=MAX_COMMENT_LENGTH, **form)
     return page, status
 
@@ -37,7 +39,7 @@ def _task_id(raw: str) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise FormInvalid({"task_id": "Kies een taak van deze zaak."}) from None
+        raise FormInvalid({"task_id": N_("Kies een taak van deze zaak.")}) from None
 
 
 @bp.post("/cases/<case_reference>/comments")
@@ -53,13 +55,13 @@ def comment(case_reference: str) -> Response | tuple[str, int]:
     except NotFound:
         abort(404)
     except AccessDenied as denied:
-        abort(403, description=str(denied))
+        abort(403, description=translated(denied))
     except FormInvalid as invalid:
         if from_task:
-            flash(" ".join(invalid.errors.values()), "error")
+            flash(" ".join(translated_errors(invalid.errors).values()), "error")
             return redirect(url_for("tasks.show", task_id=int(raw_task)))
         return _render(case_reference, 422, errors=invalid.errors, body=body, chosen_task=raw_task)
-    flash("Uw opmerking is geplaatst.", "success")
+    say(N_("Uw opmerking is geplaatst."), "success")
     if from_task:
         return redirect(url_for("tasks.show", task_id=int(raw_task), _anchor="opmerkingen"))
     return redirect(url_for("cases.show", case_reference=case_reference, _anchor="opmerkingen"))
@@ -74,11 +76,15 @@ def start(case_reference: str) -> Response:
     except NotFound:
         abort(404)
     except AccessDenied as denied:
-        abort(403, description=str(denied))
+        abort(403, description=translated(denied))
     except (RelatedNotAllowed, ProcessError) as refused:
-        flash(f"De procedure is niet gestart: {refused}", "error")
+        say(Message("De procedure is niet gestart: {reason}", reason=translated(refused)), "error")
         return redirect(url_for("cases.show", case_reference=case_reference))
-    flash("De procedure is gestart binnen deze zaak.", "success")
+    say(N_("De procedure is gestart binnen deze zaak."), "success")
     if result.next_task_id is not None:
         return redirect(url_for("tasks.show", task_id=result.next_task_id))
     return redirect(url_for("cases.show", case_reference=case_reference))
+
+
+# Break-glass lives in its own module; importing it registers its routes on this blueprint.
+from webapp.web.cases import break_glass as _break_glass  # noqa: E402
