@@ -26,10 +26,12 @@ from webapp.domain.errors import (
 )
 from webapp.domain.legal_rules import check_rules, parse_rule_ids
 from webapp.domain.legal_rules.registry import CONTEXT_ACTOR, CONTEXT_COMPLETED_BY, CONTEXT_NOW
+from webapp.domain.messages import N_, Message
 from webapp.engine.forms import validate_form_data
 from webapp.persistence.models import HumanTask, ProcessInstance, User
 from webapp.services.context import Origin, ServiceContext, audit, audit_denial
 from webapp.services.definitions import DefinitionSnapshot
+from webapp.services.destruction import destroy_after_retention_step
 from webapp.services.projections import sync_instance
 from webapp.services.registers import write_register
 from webapp.services.task_queries import inbox, task_view
@@ -52,7 +54,7 @@ def assignment_facts(row: HumanTask) -> TaskAssignment:
 def load_task(session: Session, task_id: int) -> HumanTask:
     row = session.get(HumanTask, task_id)
     if row is None:
-        raise NotFound("Deze taak bestaat niet.")
+        raise NotFound(N_("Deze taak bestaat niet."))
     return row
 
 
@@ -67,7 +69,7 @@ def lock_task_row(session: Session, task_id: int) -> HumanTask:
     )
     row = session.execute(query).scalar_one_or_none()
     if row is None:
-        raise NotFound("Deze taak bestaat niet.")
+        raise NotFound(N_("Deze taak bestaat niet."))
     return row
 
 
@@ -140,7 +142,7 @@ def held_by_colleague(session: Session, actor: Actor, row: HumanTask) -> str | N
     """The message naming the colleague who holds the task, for a claim or draft that just lost a race."""
     if row.assignee_id in (None, actor.user_id) or row.delegated_by_id is not None:
         return None
-    return f"Deze taak is al opgepakt door {user_name(session, row.assignee_id)}."
+    return Message("Deze taak is al opgepakt door {name}.", name=user_name(session, row.assignee_id))
 
 
 def open_task(ctx: ServiceContext, actor: Actor, task_id: int, origin: Origin | None = None) -> TaskForm:
@@ -272,10 +274,15 @@ def ensure_open(session: Session, row: HumanTask) -> None:
     if row.state == "completed":
         who = session.get(User, row.completed_by_id) if row.completed_by_id else None
         when = row.completed_at.astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M") if row.completed_at else ""
-        by = who.display_name if who else "de procedure zelf"
-        raise TaskNotReady(f"Deze taak is al afgerond door {by} ({when}).", completed_by=by)
+        by = who.display_name if who else N_("de procedure zelf")
+        raise TaskNotReady(
+            Message("Deze taak is al afgerond door {by} ({when}).", by=by, when=when), completed_by=by
+        )
     raise TaskNotReady(
-        "Deze taak is vervallen: de procedure is verder gegaan, bijvoorbeeld doordat een termijn verstreek."
+        N_(
+            "Deze taak is vervallen: de procedure is verder gegaan, bijvoorbeeld doordat een termijn "
+            "verstreek."
+        )
     )
 
 
@@ -292,7 +299,7 @@ def lock_task(session: Session, task_id: int) -> tuple[HumanTask, ProcessInstanc
     )
     found = session.execute(query).one_or_none()
     if found is None:
-        raise NotFound("Deze taak bestaat niet.")
+        raise NotFound(N_("Deze taak bestaat niet."))
     return found
 
 
@@ -315,7 +322,7 @@ def complete_task(
     except StaleDataError:
         # Only reachable when a writer bypassed the instance lock; nothing of this attempt was stored.
         raise ConcurrentUpdate(
-            "De procedure is intussen gewijzigd. Open de taak opnieuw en probeer het nog eens."
+            N_("De procedure is intussen gewijzigd. Open de taak opnieuw en probeer het nog eens.")
         ) from None
 
 
@@ -337,7 +344,7 @@ def _validate(
     fields = (schema or {}).get("properties", {})
     for key in data:
         if key not in fields:
-            errors.setdefault(key, "Dit veld hoort niet bij dit formulier.")
+            errors.setdefault(key, N_("Dit veld hoort niet bij dit formulier."))
     if errors:
         raise FormInvalid(errors)
 
@@ -414,4 +421,6 @@ def _complete(
         result = CompleteResult(instance.id, next_task, instance.status == "completed")
     if failure is not None:
         raise failure
+    # An approved destruction (retention procedure) destroys the case's data, after this completion commits.
+    destroy_after_retention_step(ctx, actor, result.instance_id, origin)
     return result
