@@ -9,6 +9,7 @@ from flask import Flask
 
 from webapp.config import Settings, load_settings
 from webapp.domain.clock import Clock, SystemClock
+from webapp.engine.quiet_logs import quiet_engine_logs
 from webapp.engine.runtime import WorkflowRuntime
 from webapp.persistence.db import Database
 from webapp.services.context import ServiceContext
@@ -17,12 +18,14 @@ from webapp.services.context import ServiceContext
 def build_context(
     settings: Settings, clock: Clock | None = None, database: Database | None = None
 ) -> ServiceContext:
+    quiet_engine_logs()  # case data never reaches the log, whatever level the root logger is at
     return ServiceContext(
-        db=database or Database(settings.database_url),
+        db=database or Database(settings.database_url, keyring=settings.data_keyring()),
         runtime=WorkflowRuntime(),
         clock=clock or SystemClock(),
         forms_dir=settings.forms_dir,
         processes_dir=settings.processes_dir,
+        secret_key=settings.secret_key,
     )
 
 
