@@ -70,6 +70,7 @@ def render(
         extensions=["jinja2.ext.i18n"],
     )
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]  # the Dutch source text
+    env.filters["tr"] = str  # the app translates rule messages for the reader; here they stay Dutch
     return env.from_string(PAGE).render(fields=fields, data=data or {}, errors=errors or {})
 
 

@@ -28,7 +28,7 @@ class Message(str):
         message.params = params
         return message
 
-    def __reduce__(self) -> tuple[Any, ...]:  # pickling keeps the template, not only the Dutch text
+    def __reduce__(self) -> tuple[Any, ...]:  # copying keeps the template, not only the Dutch text
         return (_rebuild, (self.template, self.params))
 
 

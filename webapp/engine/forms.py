@@ -16,6 +16,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
 from jsonschema.validators import validator_for
 
+from webapp.domain.messages import N_, Message
+
 SIMPLE_TYPES = ("string", "integer", "number", "boolean")
 STRING_FORMATS = ("date", "date-time")
 RADIO_MAX_OPTIONS = 4
@@ -166,56 +168,77 @@ def _dutch_number(value: object) -> str:
     return str(value).replace(".", ",")
 
 
-def _count(value: object, one: str, many: str) -> str:
-    return f"{value} {one if value == 1 else many}"
+def _plural(count: object, one: str, many: str) -> Message:
+    return Message(one if count == 1 else many, count=count)
 
 
-def _items_message(error: ValidationError) -> str:
-    bound = "minstens" if error.validator == "minItems" else "hoogstens"
+def _items_message(error: ValidationError) -> Message:
+    least = error.validator == "minItems"
     items = error.schema.get("items") if isinstance(error.schema, dict) else None
     rows = isinstance(error.instance, list) and any(isinstance(item, dict) for item in error.instance)
+    count = error.validator_value
     if rows or (isinstance(items, dict) and items.get("type") == "object"):
-        return f"Vul {bound} {_count(error.validator_value, 'rij', 'rijen')} in."
-    return f"Kies er {bound} {error.validator_value}."
+        if least:
+            return _plural(count, N_("Vul minstens {count} rij in."), N_("Vul minstens {count} rijen in."))
+        return _plural(count, N_("Vul hoogstens {count} rij in."), N_("Vul hoogstens {count} rijen in."))
+    return Message(
+        N_("Kies er minstens {count}.") if least else N_("Kies er hoogstens {count}."), count=count
+    )
 
 
-_CHOICE = "Kies een van de mogelijkheden."
-_SHAPE = "Deze invoer heeft niet de juiste vorm."
+_KIND = N_("Deze invoer heeft niet de juiste soort waarde.")
+_CHOICE = N_("Kies een van de mogelijkheden.")
+_TICK = N_("Vink dit aan om verder te gaan.")
+_SHAPE = N_("Deze invoer heeft niet de juiste vorm.")
 _TYPES = {
-    "integer": "Vul een geheel getal in, zonder komma of punt.",
-    "number": "Vul een getal in, zoals 12 of 12,5.",
-    "boolean": "Kies ja of nee.",
-    "string": "Vul tekst in.",
+    "integer": N_("Vul een geheel getal in, zonder komma of punt."),
+    "number": N_("Vul een getal in, zoals 12 of 12,5."),
+    "boolean": N_("Kies ja of nee."),
+    "string": N_("Vul tekst in."),
 }
 _FORMATS = {
-    "date": "Vul een geldige datum in (dd-mm-jjjj).",
-    "date-time": "Vul een geldige datum en tijd in.",
+    "date": N_("Vul een geldige datum in (dd-mm-jjjj)."),
+    "date-time": N_("Vul een geldige datum en tijd in."),
 }
+
+
+def _number(template: str) -> Callable[[ValidationError], str]:
+    return lambda e: Message(template, number=_dutch_number(e.validator_value))
+
+
 _MESSAGES: dict[str, Callable[[ValidationError], str]] = {
-    "required": lambda e: "Dit veld is verplicht.",
-    "type": lambda e: _TYPES.get(str(e.validator_value), "Deze invoer heeft niet de juiste soort waarde."),
+    "required": lambda e: N_("Dit veld is verplicht."),
+    "type": lambda e: _TYPES.get(
+        str(e.validator_value), N_("Deze invoer heeft niet de juiste soort waarde.")
+    ),
     "enum": lambda e: _CHOICE,
     "oneOf": lambda e: _CHOICE,
     "anyOf": lambda e: _CHOICE,
-    "minLength": lambda e: f"Gebruik minstens {_count(e.validator_value, 'teken', 'tekens')}.",
-    "maxLength": lambda e: f"Gebruik hoogstens {_count(e.validator_value, 'teken', 'tekens')}.",
-    "minimum": lambda e: f"Vul een getal in van {_dutch_number(e.validator_value)} of meer.",
-    "maximum": lambda e: f"Vul een getal in van {_dutch_number(e.validator_value)} of minder.",
-    "exclusiveMinimum": lambda e: f"Vul een getal in groter dan {_dutch_number(e.validator_value)}.",
-    "exclusiveMaximum": lambda e: f"Vul een getal in kleiner dan {_dutch_number(e.validator_value)}.",
+    "minLength": lambda e: _plural(
+        e.validator_value, N_("Gebruik minstens {count} teken."), N_("Gebruik minstens {count} tekens.")
+    ),
+    "maxLength": lambda e: _plural(
+        e.validator_value, N_("Gebruik hoogstens {count} teken."), N_("Gebruik hoogstens {count} tekens.")
+    ),
+    "minimum": _number(N_("Vul een getal in van {number} of meer.")),
+    "maximum": _number(N_("Vul een getal in van {number} of minder.")),
+    "exclusiveMinimum": _number(N_("Vul een getal in groter dan {number}.")),
+    "exclusiveMaximum": _number(N_("Vul een getal in kleiner dan {number}.")),
     "format": lambda e: _FORMATS.get(str(e.validator_value), _SHAPE),
     "pattern": lambda e: _SHAPE,
     "minItems": _items_message,
     "maxItems": _items_message,
-    "uniqueItems": lambda e: "Kies elke mogelijkheid maar één keer.",
-    "const": lambda e: "Vink dit aan om verder te gaan." if e.validator_value is True else "Dit mag niet.",
-    "additionalProperties": lambda _e: "Dit veld hoort niet bij dit formulier.",
+    "uniqueItems": lambda e: N_("Kies elke mogelijkheid maar één keer."),
+    "const": lambda e: (
+        N_("Vink dit aan om verder te gaan.") if e.validator_value is True else N_("Dit mag niet.")
+    ),
+    "additionalProperties": lambda _e: N_("Dit veld hoort niet bij dit formulier."),
 }
 
 
 def _message(error: ValidationError) -> str:
     build = _MESSAGES.get(str(error.validator))
-    return build(error) if build else "Deze invoer is ongeldig."
+    return build(error) if build else N_("Deze invoer is ongeldig.")
 
 
 # --- describing fields for the templates --------------------------------------------------------------------

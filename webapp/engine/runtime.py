@@ -21,6 +21,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from webapp.domain.clock import Clock
 from webapp.domain.errors import ProcessError, TaskNotReady
+from webapp.domain.messages import N_, Message
 from webapp.engine.catalogue import build_specs
 from webapp.engine.clock import engine_time
 from webapp.engine.scripting import make_script_engine
@@ -159,7 +160,11 @@ class WorkflowRuntime:
     ) -> None:
         task = self._task(loaded, task_id)
         if task.state != TaskState.READY or not task.task_spec.manual:
-            raise TaskNotReady(f"De taak staat niet meer open (status {TaskState.get_name(task.state)}).")
+            raise TaskNotReady(
+                Message(
+                    "De taak staat niet meer open (status {state}).", state=TaskState.get_name(task.state)
+                )
+            )
         # An answer replaces what the case held under that name. SpiffWorkflow's add_data_from_form
         # deep-merges instead: a list answered again (partners, checkboxes) would keep removed items.
         variable = getattr(task.task_spec, "variable", None)
@@ -203,7 +208,7 @@ class WorkflowRuntime:
         try:
             return loaded._wf.get_task_from_id(UUID(task_id))
         except (TaskNotFoundException, ValueError):
-            raise TaskNotReady("Deze taak bestaat niet meer in de procedure.") from None
+            raise TaskNotReady(N_("Deze taak bestaat niet meer in de procedure.")) from None
 
 
 def _ready_task(task: Any) -> ReadyTask:
@@ -228,7 +233,9 @@ def _ready_task(task: Any) -> ReadyTask:
 
 
 def _not_loaded(sha256: str) -> tuple[Any, dict[str, Any]]:
-    raise ProcessError(f"De procesversie {sha256[:12]} van deze zaak is niet geladen.")
+    raise ProcessError(
+        Message("De procesversie {version} van deze zaak is niet geladen.", version=sha256[:12])
+    )
 
 
 def _item_suffix(task: Any) -> str:
@@ -246,6 +253,15 @@ def _item_suffix(task: Any) -> str:
 def _process_error(error: SpiffWorkflowException) -> ProcessError:
     task = getattr(error, "task", None)
     element = getattr(getattr(task, "task_spec", None), "bpmn_id", None) or "?"
+    # A diagram's code failing or refused by the sandbox (scripting.ScriptError) carries a Dutch text that
+    # names no internals; SpiffWorkflow's own errors keep their text and notes.
+    user_message = getattr(error, "user_message", None)
+    if user_message:
+        return ProcessError(
+            Message(
+                "Fout in stap '{element}' van de procedure: {reason}", element=element, reason=user_message
+            )
+        )
     notes = "; ".join(getattr(error, "notes", []) or [])
     return ProcessError(
         f"Fout in stap '{element}' van de procedure: {error}{' (' + notes + ')' if notes else ''}"

@@ -20,6 +20,7 @@ from webapp.domain import access
 from webapp.domain.access import Actor
 from webapp.domain.audit import Action, Result
 from webapp.domain.errors import FormInvalid
+from webapp.domain.messages import N_, Message
 from webapp.persistence.models import AuditEvent, HumanTask, Membership, User
 from webapp.services.context import Origin, ServiceContext
 from webapp.services.notifications import notify_assignee
@@ -44,15 +45,16 @@ DRAFT_LIMIT = 512 * 1024
 # is the same as for a person without the role and reveals nothing about which accounts exist.
 _NOBODY = Actor(0, "", "", frozenset())
 
+_SOMEONE = N_("een collega")
 _HISTORY_TEXT = {
-    "task.claimed": "Opgepakt",
-    "task.released": "Teruggegeven aan de collega's",
-    "task.reassigned": "Overgedragen aan {to}",
-    "task.delegated": "Ter beoordeling gegeven aan {to}",
-    "task.handed_back": "Na beoordeling teruggegeven aan {to}",
-    "task.recalled": "Teruggehaald van {source}",
-    "task.draft_saved": "Concept opgeslagen",
-    "task.completed": "Afgerond",
+    "task.claimed": N_("Opgepakt"),
+    "task.released": N_("Teruggegeven aan de collega's"),
+    "task.reassigned": N_("Overgedragen aan {to}"),
+    "task.delegated": N_("Ter beoordeling gegeven aan {to}"),
+    "task.handed_back": N_("Na beoordeling teruggegeven aan {to}"),
+    "task.recalled": N_("Teruggehaald van {source}"),
+    "task.draft_saved": N_("Concept opgeslagen"),
+    "task.completed": N_("Afgerond"),
 }
 
 
@@ -82,7 +84,7 @@ class TaskPanel:
     may_recall: bool = False
     may_complete: bool = False
     may_save_draft: bool = False
-    why_not_complete: str | None = None  # shown beside the form when it has no "Taak afronden" button
+    why_not_complete: str | None = None  # shown beside the form when it has no N_("Taak afronden") button
     delegated_by: str | None = None
     draft_saved_at: datetime | None = None
     colleagues: list[Colleague] = field(default_factory=list)
@@ -208,7 +210,7 @@ def save_draft(
         draft = fields_of(schema, data)
         if len(json.dumps(draft, default=str)) > DRAFT_LIMIT:
             raise FormInvalid(
-                {"_concept": "Het concept is te groot om te bewaren. Kort de langste teksten in."}
+                {"_concept": N_("Het concept is te groot om te bewaren. Kort de langste teksten in.")}
             )
         if row.assignee_id is None:
             row.assignee_id = actor.user_id
@@ -244,10 +246,12 @@ def _history(session: Session, row: HumanTask) -> list[TaskEvent]:
 
     def name(details: dict[str, Any], key: str) -> str:
         value = str(details.get(key) or "")
-        return str(names.get(int(value), "een collega")) if value.isdigit() else "een collega"
+        return str(names.get(int(value), _SOMEONE)) if value.isdigit() else _SOMEONE
 
     return [
-        TaskEvent(at, _HISTORY_TEXT[event].format(to=name(details, "to"), source=name(details, "from")), who)
+        TaskEvent(
+            at, Message(_HISTORY_TEXT[event], to=name(details, "to"), source=name(details, "from")), who
+        )
         for at, event, details, who in found
     ]
 

@@ -15,6 +15,7 @@ from webapp.domain import access
 from webapp.domain.access import Actor, TaskAccess
 from webapp.domain.audit import Action
 from webapp.domain.errors import AccessDenied, NotFound, ProcessError, TaskNotReady
+from webapp.domain.messages import N_
 from webapp.domain.roles import DEFAULT_TASK_ROLE, role_for_lane
 from webapp.engine.runtime import LoadedWorkflow, WaitingMessage
 from webapp.persistence.models import ProcessInstance
@@ -35,7 +36,7 @@ def _load(session: Session, instance_id: int, *, lock: bool) -> ProcessInstance:
         query = query.with_for_update().execution_options(populate_existing=True)
     instance: ProcessInstance | None = session.execute(query).scalar_one_or_none()
     if instance is None:
-        raise NotFound("Deze procedure bestaat niet.")
+        raise NotFound(N_("Deze procedure bestaat niet."))
     return instance
 
 
@@ -68,7 +69,9 @@ def trigger_event(
             _refuse(ctx, session, actor, instance_id, seen.reason)
         message = _waiting(ctx, loaded, message_name)
         if not _allowed(actor, instance, message):
-            _refuse(ctx, session, actor, instance_id, "U mag deze gebeurtenis niet melden voor deze zaak.")
+            _refuse(
+                ctx, session, actor, instance_id, N_("U mag deze gebeurtenis niet melden voor deze zaak.")
+            )
         open_before = ctx.runtime.ready_task_ids(loaded)
         try:
             ctx.runtime.send_message(loaded, message_name, {"gemeld_door": actor.display_name}, ctx.clock)
@@ -116,4 +119,4 @@ def _waiting(ctx: ServiceContext, loaded: LoadedWorkflow, message_name: str) -> 
     for message in ctx.runtime.waiting_messages(loaded):
         if message.name == message_name:
             return message
-    raise TaskNotReady("De procedure wacht (niet meer) op deze gebeurtenis.")
+    raise TaskNotReady(N_("De procedure wacht (niet meer) op deze gebeurtenis."))

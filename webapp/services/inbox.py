@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from webapp.domain.access import Actor
 from webapp.domain.audit import Action
 from webapp.domain.deadlines import AMSTERDAM
+from webapp.domain.messages import N_, Message
 from webapp.services.context import Origin, ServiceContext, audit
 from webapp.services.task_queries import (
     CLAIMED_ANY,
@@ -117,20 +118,26 @@ def parse_inbox_filter(
     errors: dict[str, str] = {}
     process = _text(params, "process")
     if process and process not in known_processes:
-        errors["process"] = f"De procedure ‘{_shown(process)}’ bestaat niet. Kies een procedure uit de lijst."
+        errors["process"] = Message(
+            "De procedure ‘{process}’ bestaat niet. Kies een procedure uit de lijst.", process=_shown(process)
+        )
     case = _text(params, "case")
     if len(case) > CASE_REFERENCE_MAX or not case.isprintable():
-        errors["case"] = f"Een zaaknummer heeft hoogstens {CASE_REFERENCE_MAX} tekens, zoals KF-1A2B3C4D."
+        errors["case"] = Message(
+            "Een zaaknummer heeft hoogstens {most} tekens, zoals KF-1A2B3C4D.", most=CASE_REFERENCE_MAX
+        )
     due_before, errors["due_before"] = _parse_date(_text(params, "due_before"))
     overdue = _text(params, "overdue")
     if overdue not in ("", "1", "on"):
-        errors["overdue"] = "Het filter ‘Te laat’ staat aan (1) of uit (leeg); andere waarden kent het niet."
+        errors["overdue"] = N_(
+            "Het filter ‘Te laat’ staat aan (1) of uit (leeg); andere waarden kent het niet."
+        )
     claimed = _text(params, "claimed")
     if claimed not in CLAIM_CHOICES:
-        errors["claimed"] = "Kies bij ‘Opgepakt’: alle taken, door mij opgepakt of nog niet opgepakt."
+        errors["claimed"] = N_("Kies bij ‘Opgepakt’: alle taken, door mij opgepakt of nog niet opgepakt.")
     sort = _text(params, "sort") or SORT_DUE
     if sort not in SORT_CHOICES:
-        errors["sort"] = "Sorteer op termijn: de eerste termijn bovenaan of de laatste termijn bovenaan."
+        errors["sort"] = N_("Sorteer op termijn: de eerste termijn bovenaan of de laatste termijn bovenaan.")
     page, errors["page"] = _parse_page(_text(params, "page"))
     errors = {name: message for name, message in errors.items() if message}
     if errors:
@@ -150,10 +157,16 @@ def show_inbox(
         tallies = inbox_tallies(session, actor, criteria, now)
         counts, processes = _counts(tallies, catalogue, criteria)
         pages = max(1, -(-counts.matching // PAGE_SIZE))
-        notices = []
+        notices: list[str] = []
         applied = wanted
         if wanted.page > pages:
-            notices.append(f"Pagina {wanted.page} bestaat niet (meer); u ziet pagina {pages}, de laatste.")
+            notices.append(
+                Message(
+                    "Pagina {page} bestaat niet (meer); u ziet pagina {last}, de laatste.",
+                    page=wanted.page,
+                    last=pages,
+                )
+            )
             applied = replace(wanted, page=pages)
         tasks = inbox_page(
             session,
@@ -243,13 +256,17 @@ def _parse_date(text: str) -> tuple[date | None, str]:
     elif dutch:
         day, month, year = (int(part) for part in dutch.groups())
     else:
-        return None, f"‘{_shown(text)}’ is geen datum. Vul een datum in als 30-11-2026."
+        return None, Message("‘{text}’ is geen datum. Vul een datum in als 30-11-2026.", text=_shown(text))
     try:
         value = date(year, month, day)
     except ValueError:
-        return None, f"De datum ‘{_shown(text)}’ bestaat niet. Vul een datum in als 30-11-2026."
+        return None, Message(
+            "De datum ‘{text}’ bestaat niet. Vul een datum in als 30-11-2026.", text=_shown(text)
+        )
     if not _EARLIEST_YEAR <= value.year <= _LATEST_YEAR:
-        return None, f"Kies een datum tussen {_EARLIEST_YEAR} en {_LATEST_YEAR}."
+        return None, Message(
+            "Kies een datum tussen {first} en {last}.", first=_EARLIEST_YEAR, last=_LATEST_YEAR
+        )
     return value, ""
 
 
@@ -257,7 +274,9 @@ def _parse_page(text: str) -> tuple[int, str]:
     if not text:
         return 1, ""
     if not _PAGE.fullmatch(text) or int(text) < 1:
-        return 1, f"Paginanummer ‘{_shown(text)}’ bestaat niet: een pagina is een heel getal vanaf 1."
+        return 1, Message(
+            "Paginanummer ‘{text}’ bestaat niet: een pagina is een heel getal vanaf 1.", text=_shown(text)
+        )
     return int(text), ""
 
 

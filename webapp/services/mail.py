@@ -28,8 +28,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from webapp.config import Settings
+from webapp.domain.messages import Message
 from webapp.persistence.models import Notification, Outbox, User
 from webapp.services.context import ServiceContext
+from webapp.services.translation import SOURCE_LANGUAGE, translate
 
 log = logging.getLogger(__name__)
 
@@ -134,18 +136,27 @@ def mail_settings(settings: Settings) -> MailSettings:
     return MailSettings(transport, settings.smtp_from, settings.public_url.rstrip("/"))
 
 
-def queue_mails(session: Session, now: datetime, mails: Iterable[tuple[str, int, str, str | None]]) -> None:
-    """One outbox row per (notification key, user id, subject, link); a key already queued is left alone.
+def queue_mails(
+    session: Session, now: datetime, mails: Iterable[tuple[str, int, str, str | None, str]]
+) -> None:
+    """One outbox row per (notification key, user id, subject, link, language); a key already queued is left
+    alone. The subject is already in the recipient's language; the body follows it when the mail is sent.
 
     The row holds the recipient's id, not the address (looked up when sending), and no case data."""
     rows = [
         {
             "key": f"mail:{key}",
             "channel": MAIL_CHANNEL,
-            "payload": {"user_id": user_id, "subject": subject, "link": link, "attempts": 0},
+            "payload": {
+                "user_id": user_id,
+                "subject": subject,
+                "link": link,
+                "language": language,
+                "attempts": 0,
+            },
             "created_at": now,
         }
-        for key, user_id, subject, link in mails
+        for key, user_id, subject, link, language in mails
     ]
     insert_new(session, Outbox, rows)
 
@@ -166,6 +177,7 @@ class Envelope:
     to: str
     subject: str
     link: str | None
+    language: str = SOURCE_LANGUAGE
 
 
 def build_message(mail: MailSettings, envelope: Envelope, now: datetime) -> EmailMessage:
@@ -178,13 +190,14 @@ def build_message(mail: MailSettings, envelope: Envelope, now: datetime) -> Emai
     message["To"] = envelope.to
     message["Subject"] = envelope.subject
     address = f"{mail.public_url}{envelope.link or '/notifications'}"
-    message.set_content(
-        "Beste collega,\n\n"
-        f"{envelope.subject}\n\n"
-        f"Bekijk het in Ketenflow (na het aanmelden):\n{address}\n\n"
+    body = Message(
+        "Beste collega,\n\n{subject}\n\nBekijk het in Ketenflow (na het aanmelden):\n{address}\n\n"
         "Dit bericht noemt bewust geen personen of zaakgegevens; die vindt u alleen in Ketenflow.\n"
-        "U ontvangt het omdat u in Ketenflow een rol heeft bij deze taak.\n"
+        "U ontvangt het omdat u in Ketenflow een rol heeft bij deze taak.\n",
+        subject=envelope.subject,
+        address=address,
     )
+    message.set_content(translate(body, envelope.language))
     return message
 
 
@@ -239,7 +252,15 @@ def claim_mail(ctx: ServiceContext, worker_id: str, batch: int = BATCH) -> list[
                 continue
             lease = {"locked_by": worker_id, "locked_until": (now + LEASE).isoformat()}
             row.payload = {**row.payload, **lease}
-            envelopes.append(Envelope(row.id, to, str(row.payload["subject"]), row.payload.get("link")))
+            envelopes.append(
+                Envelope(
+                    row.id,
+                    to,
+                    str(row.payload["subject"]),
+                    row.payload.get("link"),
+                    str(row.payload.get("language") or SOURCE_LANGUAGE),
+                )
+            )
         return envelopes
 
 

@@ -23,6 +23,7 @@ from webapp.domain.access import Actor
 from webapp.domain.audit import Action
 from webapp.domain.deadlines import AMSTERDAM
 from webapp.domain.errors import AccessDenied, NotFound
+from webapp.domain.messages import N_, Message
 from webapp.domain.roles import Role
 from webapp.persistence.models import (
     HumanTask,
@@ -35,10 +36,12 @@ from webapp.persistence.models import (
 )
 from webapp.services.context import Origin, ServiceContext, audit, audit_denial
 from webapp.services.mail import MailSettings, dispatch_outbox, insert_new, mail_settings, queue_mails
+from webapp.services.translation import SOURCE_LANGUAGE, translate
 
 log = logging.getLogger(__name__)
 
 ARRIVED, ASSIGNED, REMINDER, ESCALATION = "task_arrived", "task_assigned", "reminder", "escalation"
+BREAK_GLASS = "break_glass"
 _KEY_PART = {ARRIVED: "arrived", ASSIGNED: "assigned", REMINDER: "reminder", ESCALATION: "escalation"}
 DEFAULT_REMINDER_WINDOW = timedelta(days=2)
 CHECK_EVERY = timedelta(minutes=1)
@@ -207,19 +210,22 @@ def _escalation_link(task: TaskFacts, user_id: int, members: dict[str, dict[int,
     return None
 
 
-def _title(task: TaskFacts, kind: str) -> str:
+def _title(task: TaskFacts, kind: str) -> Message:
+    """A Message, so that each recipient reads it in their own language (see ``store_notices``)."""
     subject = f"‘{task.name}’ ({task.process})"
     if kind == ARRIVED:
-        title = f"Nieuwe taak: {subject}"
-    elif kind == ASSIGNED:
-        title = f"Taak aan u toegewezen: {subject}"
-    elif kind == REMINDER:
+        return Message("Nieuwe taak: {subject}", subject=subject)
+    if kind == ASSIGNED:
+        return Message("Taak aan u toegewezen: {subject}", subject=subject)
+    if kind == REMINDER:
         assert task.due_at is not None
-        due = task.due_at.astimezone(AMSTERDAM)
-        title = f"Herinnering: {subject} moet uiterlijk {due:%d-%m-%Y %H:%M} af zijn"
-    else:
-        title = f"Termijn verstreken: {subject} bij {task.organisation} is nog niet afgerond"
-    return title[:300]
+        due = f"{task.due_at.astimezone(AMSTERDAM):%d-%m-%Y %H:%M}"
+        return Message("Herinnering: {subject} moet uiterlijk {due} af zijn", subject=subject, due=due)
+    return Message(
+        "Termijn verstreken: {subject} bij {organisation} is nog niet afgerond",
+        subject=subject,
+        organisation=task.organisation,
+    )
 
 
 class _Directory:
@@ -264,12 +270,53 @@ def _without_existing(session: Session, notices: list[Notice]) -> list[Notice]:
 
 def store_notices(session: Session, now: datetime, notices: Sequence[Notice]) -> None:
     """Insert the notices and their mails; a key that exists already is left alone (each event once)."""
+    languages = _languages(session, {n.user_id for n in notices})
+    titles = {n.key: translate(n.title, languages.get(n.user_id, SOURCE_LANGUAGE))[:300] for n in notices}
     rows = [
-        dict(key=n.key, user_id=n.user_id, kind=n.kind, title=n.title, link=n.link, created_at=now)
+        dict(key=n.key, user_id=n.user_id, kind=n.kind, title=titles[n.key], link=n.link, created_at=now)
         for n in notices
     ]
     insert_new(session, Notification, rows)
-    queue_mails(session, now, [(n.key, n.user_id, n.title, n.link) for n in notices if n.mail])
+    mails = [
+        (n.key, n.user_id, titles[n.key], n.link, languages.get(n.user_id, SOURCE_LANGUAGE))
+        for n in notices
+        if n.mail
+    ]
+    queue_mails(session, now, mails)
+
+
+def _languages(session: Session, user_ids: set[int]) -> dict[int, str]:
+    """The recipients who read Ketenflow in another language than Dutch (most read Dutch: one small query)."""
+    if not user_ids:
+        return {}
+    query = select(User.id, User.language).where(
+        User.id.in_(sorted(user_ids)), User.language != SOURCE_LANGUAGE
+    )
+    return {user_id: language for user_id, language in session.execute(query)}
+
+
+def notify_break_glass(
+    session: Session,
+    ctx: ServiceContext,
+    grant_id: int,
+    case_reference: str,
+    organisation_id: int,
+    requested_by: str,
+) -> int:
+    """Tell the FG(s) of the organisation owning a case that someone opened it with break-glass, once per
+    grant. The notice names the case reference and the employee who asked (the FG must be able to ask them
+    why), never the reason or anything of the case: mail leaves the system."""
+    fgs = _Directory(session).members(organisation_id, frozenset({Role.FG.value})).get(Role.FG.value, {})
+    title = Message(
+        "Noodtoegang tot zaak {reference} gebruikt door {name}", reference=case_reference, name=requested_by
+    )
+    link = f"/cases/{case_reference}"
+    notices = [
+        Notice(f"break_glass:{grant_id}:{user_id}", user_id, BREAK_GLASS, title, link, mail)
+        for user_id, mail in sorted(fgs.items())
+    ]
+    store_notices(session, ctx.clock.now(), notices)
+    return len(notices)
 
 
 # --- the worker ---------------------------------------------------------------------------------------------
@@ -381,10 +428,10 @@ def mark_read(
     with ctx.db.write() as session:
         found = session.get(Notification, notification_id)
         if found is None:
-            raise NotFound("Deze melding bestaat niet.")
+            raise NotFound(N_("Deze melding bestaat niet."))
         if found.user_id != actor.user_id:
             session.rollback()
-            reason = "Deze melding is niet voor u bestemd."
+            reason = N_("Deze melding is niet voor u bestemd.")
             audit_denial(ctx, "notification.read", Action.UPDATE, reason, object_id=str(found.id), **about)
             raise AccessDenied(reason)
         if found.read_at is None:

@@ -11,6 +11,7 @@ from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
 from webapp.domain.deadlines import AMSTERDAM, Deadline, DueRule, compute_deadline, end_of_day, local_date
+from webapp.domain.messages import N_
 from webapp.domain.roles import DEFAULT_TASK_ROLE, role_for_lane
 from webapp.engine.runtime import LoadedWorkflow, ReadyTask
 from webapp.engine.scripting import parse_start
@@ -94,7 +95,7 @@ def task_deadline(task: ReadyTask, now: datetime) -> Deadline | None:
         if instant is None:
             return None
         due = instant if isinstance(instant, datetime) else end_of_day(instant)
-        return Deadline(due, task.due_text or "termijn zoals vastgelegd in de zaak", False)
+        return Deadline(due, task.due_text or N_("termijn zoals vastgelegd in de zaak"), False)
     if not task.due_in:
         return None
     start: Any = _legal_start(task.data, task.due_from) or now

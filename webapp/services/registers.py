@@ -14,6 +14,7 @@ from webapp.domain.access import Actor
 from webapp.domain.audit import Action
 from webapp.domain.deadlines import end_of_day
 from webapp.domain.errors import AccessDenied, NotFound
+from webapp.domain.messages import N_
 from webapp.domain.register_specs import REGISTERS, RegisterSpec
 from webapp.domain.roles import Role
 from webapp.engine.scripting import parse_start
@@ -77,7 +78,7 @@ def _instant(value: Any) -> datetime | None:
 
 def _spec(kind: str) -> RegisterSpec:
     if kind not in REGISTERS:
-        raise NotFound("Dit register bestaat niet.")
+        raise NotFound(N_("Dit register bestaat niet."))
     return REGISTERS[kind]
 
 
@@ -95,12 +96,12 @@ def list_register(ctx: ServiceContext, actor: Actor, kind: str, origin: Origin |
             ctx,
             "register.read",
             Action.READ,
-            "U heeft geen toegang tot dit register.",
+            N_("U heeft geen toegang tot dit register."),
             actor_id=actor.user_id,
             object_type="register",
             object_id=kind,
         )
-        raise AccessDenied("U heeft geen toegang tot dit register.")
+        raise AccessDenied(N_("U heeft geen toegang tot dit register."))
     with ctx.db.write() as session:
         rows = session.execute(
             _entries_query()
@@ -132,7 +133,7 @@ def view_register_entry(
             _entries_query().where(RegisterEntry.id == entry_id, RegisterEntry.kind == kind)
         ).one_or_none()
         if row is None:
-            raise NotFound("Deze registratie bestaat niet.")
+            raise NotFound(N_("Deze registratie bestaat niet."))
         entry = row[0]
         decision = access.may_read_register(actor, entry.organisation_id, spec.readers)
         if not decision:

@@ -19,6 +19,7 @@ from webapp.domain.access import Actor
 from webapp.domain.audit import Action
 from webapp.domain.deadlines import AMSTERDAM, end_of_day
 from webapp.domain.errors import AccessDenied, FormInvalid, KetenflowError, NotFound
+from webapp.domain.messages import N_, Message
 from webapp.persistence.models import ApiToken, User
 from webapp.services.context import Origin, ServiceContext, audit, audit_denial
 from webapp.services.users import to_actor
@@ -73,15 +74,15 @@ def _view(row: ApiToken, now: datetime) -> ApiTokenView:
 def _check_new_token(name: str, expires_on: date | None, today: date) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not name:
-        errors["naam"] = "Geef het token een naam, zodat u later weet waarvoor het dient."
+        errors["naam"] = N_("Geef het token een naam, zodat u later weet waarvoor het dient.")
     elif len(name) > NAME_MAX:
-        errors["naam"] = f"Een naam is hoogstens {NAME_MAX} tekens lang."
+        errors["naam"] = Message("Een naam is hoogstens {most} tekens lang.", most=NAME_MAX)
     if expires_on is None:
-        errors["verloopt_op"] = "Kies tot wanneer het token geldig is."
+        errors["verloopt_op"] = N_("Kies tot wanneer het token geldig is.")
     elif expires_on < today:
-        errors["verloopt_op"] = "Deze datum ligt in het verleden."
+        errors["verloopt_op"] = N_("Deze datum ligt in het verleden.")
     elif expires_on > today + timedelta(days=LONGEST_VALIDITY_DAYS):
-        errors["verloopt_op"] = "Een token is hoogstens een jaar geldig."
+        errors["verloopt_op"] = N_("Een token is hoogstens een jaar geldig.")
     return errors
 
 
@@ -126,10 +127,10 @@ def revoke_token(ctx: ServiceContext, actor: Actor, token_id: int, origin: Origi
     with ctx.db.write() as session:
         row = session.get(ApiToken, token_id)
         if row is None:
-            raise NotFound("Dit token bestaat niet.")
+            raise NotFound(N_("Dit token bestaat niet."))
         if row.user_id != actor.user_id:
             session.rollback()
-            reason = "U kunt alleen uw eigen tokens intrekken."
+            reason = N_("U kunt alleen uw eigen tokens intrekken.")
             audit_denial(
                 ctx,
                 "api_token.revoked",
@@ -168,13 +169,13 @@ def _audit_token(
 
 def _refusal(row: ApiToken | None, user: User | None, now: datetime) -> str | None:
     if row is None or user is None:
-        return "Dit token is onbekend. Maak een nieuw token aan op de pagina API-tokens."
+        return N_("Dit token is onbekend. Maak een nieuw token aan op de pagina API-tokens.")
     if row.revoked_at is not None:
-        return "Dit token is ingetrokken. Maak een nieuw token aan op de pagina API-tokens."
+        return N_("Dit token is ingetrokken. Maak een nieuw token aan op de pagina API-tokens.")
     if row.expires_at is not None and row.expires_at <= now:
-        return "Dit token is verlopen. Maak een nieuw token aan op de pagina API-tokens."
+        return N_("Dit token is verlopen. Maak een nieuw token aan op de pagina API-tokens.")
     if not user.active:
-        return "Het account van dit token is niet meer actief."
+        return N_("Het account van dit token is niet meer actief.")
     return None
 
 
@@ -182,7 +183,7 @@ def authenticate_token(ctx: ServiceContext, secret: str, origin: Origin | None =
     """The actor a bearer token stands for; a refused token is audited and raises ``TokenRejected``."""
     now = ctx.clock.now()
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > _TOKEN_MAX:
-        _reject(ctx, None, None, "Dit is geen Ketenflow-token (het begint met kf_).", origin)
+        _reject(ctx, None, None, N_("Dit is geen Ketenflow-token (het begint met kf_)."), origin)
     with ctx.db.read() as session:
         row = session.execute(
             select(ApiToken).where(ApiToken.token_hash == hash_token(secret))

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, abort, flash, redirect, request, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, request
 from flask_babel import Babel, get_locale
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from webapp.services.translation import compile_catalogues
 from webapp.services.users import LANGUAGES, set_language
+from webapp.web.security import local_referrer, safe_redirect_target
 from webapp.web.support import actor, origin, services
 
 bp = Blueprint("i18n", __name__)
@@ -43,5 +44,5 @@ def change_language() -> Response:
         abort(400)
     set_language(services(), actor(), language, origin())
     flash("Taal gewijzigd." if language == "nl" else "Language changed.", "success")
-    target = request.referrer or ""
-    return redirect(target if target.startswith(request.host_url) else url_for("tasks.inbox"))
+    # Back to the page the switch was pressed on, when that is a page of this site.
+    return redirect(safe_redirect_target(local_referrer()))

@@ -14,7 +14,7 @@ from webapp.domain.deadlines import AMSTERDAM
 from webapp.domain.messages import N_
 from webapp.domain.roles import ROLE_LABELS, Role
 from webapp.services.context import Origin, ServiceContext
-from webapp.services.translation import translate, translate_all
+from webapp.services.translation import translate, translate_all, translate_due_rule
 
 
 class SessionUser(UserMixin):  # type: ignore[misc]
@@ -45,8 +45,11 @@ def language() -> str:
     return str(get_locale() or "nl")
 
 
-def translated(text: str) -> str:
-    """A message from a rule or service (Dutch, maybe a Message) in the reader's language."""
+def translated(text: str | BaseException) -> str:
+    """A message from a rule or service (Dutch, maybe a Message, or the error that carries it) in the
+    reader's language. ``str(error)`` loses the Message's template, so the error's argument is used."""
+    if isinstance(text, BaseException):
+        text = text.args[0] if text.args and isinstance(text.args[0], str) else str(text)
     return translate(text, language())
 
 
@@ -54,7 +57,11 @@ def translated_errors(errors: dict[str, str]) -> dict[str, str]:
     return translate_all(errors, language())
 
 
-def say(message: str, category: str = "info") -> None:
+def due_rule(text: str | None) -> str:
+    return translate_due_rule(text, language())
+
+
+def say(message: str | BaseException, category: str = "info") -> None:
     """Flash a message in the reader's language (the session stores plain text, so translate first)."""
     flash(translated(message), category)
 
@@ -117,3 +124,4 @@ def register_template_helpers(app: Any) -> None:
     app.add_template_filter(role_label, "role")
     app.add_template_filter(status_label, "status")
     app.add_template_filter(translated, "tr")
+    app.add_template_filter(due_rule, "due_rule")

@@ -1,8 +1,9 @@
 """Legal rules of the breach procedure (processes/data_breach.bpmn; DOMAIN.md section 2).
 
 Each rule reads this task's answers and the data the case held before it, and names the rule it enforces in
-a Dutch message shown beside the field. The conditional requirements live here rather than in the forms'
-JSON Schema, so that the person sees which article asks for them.
+a Dutch message shown beside the field (translatable: constants marked ``N_``, texts with values a
+``Message``). The conditional requirements live here rather than in the forms' JSON Schema, so that the
+person sees which article asks for them.
 """
 
 from __future__ import annotations
@@ -13,49 +14,52 @@ from typing import Any
 
 from webapp.domain.legal_rules.registry import rule
 from webapp.domain.legal_rules.values import as_moment, dutch_moment
+from webapp.domain.messages import N_, Message
 
 AP_PERIOD = timedelta(hours=72)
 EXCEPTIONS_ART34 = ("a_onbegrijpelijk", "b_risico_weggenomen", "c_onevenredige_inspanning")
 PUBLIC_NOTICE_EXCEPTION = "c_onevenredige_inspanning"
 
-LATE_WITHOUT_REASON = (
+LATE_WITHOUT_REASON = N_(
     "AVG art. 33 lid 1: de melding is later gedaan dan 72 uur na de ontdekking ({due}); vermeld de redenen "
     "voor de vertraging."
 )
-NOTIFIED_BEFORE_DISCOVERY = (
+NOTIFIED_BEFORE_DISCOVERY = N_(
     "AVG art. 33 lid 1: de termijn loopt vanaf de ontdekking ({found}); de melding kan niet eerder zijn "
     "gedaan."
 )
-NOT_NOTIFIED_WITHOUT_REASONS = (
+NOT_NOTIFIED_WITHOUT_REASONS = N_(
     "AVG art. 33 lid 5: leg bij een besluit om niet te melden vast waarom het datalek waarschijnlijk geen "
     "risico oplevert voor de betrokkenen."
 )
-NOT_NOTIFIED_DESPITE_RISK = (
+NOT_NOTIFIED_DESPITE_RISK = N_(
     "AVG art. 33 lid 1: niet melden mag alleen als het datalek waarschijnlijk geen risico oplevert; u "
     "beoordeelt het risico als '{risk}'."
 )
-DEVIATES_FROM_FG = (
+DEVIATES_FROM_FG = N_(
     "AVG art. 38 lid 1 en art. 5 lid 2 (verantwoordingsplicht): motiveer waarom u afwijkt van het advies van "
     "de FG."
 )
-HIGH_RISK_WITHOUT_EXCEPTION = (
+HIGH_RISK_WITHOUT_EXCEPTION = N_(
     "AVG art. 34 lid 1 en 3: bij een hoog risico worden de betrokkenen geïnformeerd, tenzij een uitzondering "
     "van art. 34 lid 3 (a, b of c) geldt; kies de uitzondering."
 )
-EXCEPTION_WITHOUT_REASONS = (
+EXCEPTION_WITHOUT_REASONS = N_(
     "AVG art. 34 lid 3 en art. 33 lid 5: onderbouw waarom de uitzondering geldt; de motivering komt in het "
     "datalekkenregister."
 )
-PUBLIC_NOTICE_REQUIRED = (
+PUBLIC_NOTICE_REQUIRED = N_(
     "AVG art. 34 lid 3 onder c: wie betrokkenen niet individueel informeert wegens onevenredige inspanning, "
     "doet een openbare mededeling."
 )
 REGISTER_FIELDS = {
-    "omschrijving_datalek": "de feiten",
-    "gevolgen": "de gevolgen",
-    "herstelmaatregelen": "de genomen corrigerende maatregelen",
+    "omschrijving_datalek": N_("de feiten"),
+    "gevolgen": N_("de gevolgen"),
+    "herstelmaatregelen": N_("de genomen corrigerende maatregelen"),
 }
-REGISTER_INCOMPLETE = "AVG art. 33 lid 5: het datalekkenregister vermeldt {what} van het datalek; vul dit in."
+REGISTER_INCOMPLETE = N_(
+    "AVG art. 33 lid 5: het datalekkenregister vermeldt {what} van het datalek; vul dit in."
+)
 
 
 def _filled(value: Any) -> bool:
@@ -69,10 +73,10 @@ def late_notification(answers: Mapping[str, Any], case: Mapping[str, Any]) -> di
     if found is None or notified is None:
         return {}
     if notified < found:
-        return {"gemeld_bij_ap_op": NOTIFIED_BEFORE_DISCOVERY.format(found=dutch_moment(found))}
+        return {"gemeld_bij_ap_op": Message(NOTIFIED_BEFORE_DISCOVERY, found=dutch_moment(found))}
     due = found + AP_PERIOD
     if notified > due and not _filled(answers.get("reden_vertraging")):
-        return {"reden_vertraging": LATE_WITHOUT_REASON.format(due=dutch_moment(due))}
+        return {"reden_vertraging": Message(LATE_WITHOUT_REASON, due=dutch_moment(due))}
     return {}
 
 
@@ -82,7 +86,7 @@ def ap_decision(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str
     decision, reasons = answers.get("besluit_ap"), answers.get("motivering_besluit_ap")
     errors: dict[str, str] = {}
     if decision == "niet_melden" and answers.get("risico") not in (None, "geen"):
-        errors["besluit_ap"] = NOT_NOTIFIED_DESPITE_RISK.format(risk=_risk_title(answers.get("risico")))
+        errors["besluit_ap"] = Message(NOT_NOTIFIED_DESPITE_RISK, risk=_risk_title(answers.get("risico")))
     if not _filled(reasons):
         if decision == "niet_melden":
             errors["motivering_besluit_ap"] = NOT_NOTIFIED_WITHOUT_REASONS
@@ -92,7 +96,7 @@ def ap_decision(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str
 
 
 def _risk_title(value: Any) -> str:
-    return {"risico": "risico", "hoog": "hoog risico"}.get(str(value), str(value))
+    return {"risico": N_("risico"), "hoog": N_("hoog risico")}.get(str(value), str(value))
 
 
 @rule("breach.data_subjects")
@@ -128,5 +132,5 @@ def register_complete(answers: Mapping[str, Any], case: Mapping[str, Any]) -> di
     for name, what in REGISTER_FIELDS.items():
         value = answers[name] if name in answers else case.get(name)
         if not _filled(value):
-            errors[name] = REGISTER_INCOMPLETE.format(what=what)
+            errors[name] = Message(REGISTER_INCOMPLETE, what=what)
     return errors

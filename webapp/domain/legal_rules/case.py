@@ -11,12 +11,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from webapp.domain.legal_rules.registry import rule
+from webapp.domain.legal_rules.values import AND, COMMA, joined
+from webapp.domain.messages import N_, Message
 
 PURPOSES: dict[str, str] = {
-    "eigen_taak": "Uitvoering van de eigen (wettelijke) taak",
-    "afstemming_hulp": "Afstemming van hulpverlening bij (complexe) zorgvragen",
-    "integraal_aanbod": "Domeinoverstijgend integraal aanbod van gemeente en hulpverlening",
-    "intervisie": "Intervisie: kennis en kunde uitwisselen",
+    "eigen_taak": N_("Uitvoering van de eigen (wettelijke) taak"),
+    "afstemming_hulp": N_("Afstemming van hulpverlening bij (complexe) zorgvragen"),
+    "integraal_aanbod": N_("Domeinoverstijgend integraal aanbod van gemeente en hulpverlening"),
+    "intervisie": N_("Intervisie: kennis en kunde uitwisselen"),
 }
 
 # How many partners a purpose normally needs (design default, DOMAIN §10 style: a setting per organisation).
@@ -44,24 +46,27 @@ _MONTHS = "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober
 # What makes a text traceable to a person, in the order the message names them. A text can still identify
 # someone without any of these; the form's confirmation (niet_herleidbaar) covers the rest.
 IDENTIFIERS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("een e-mailadres", re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")),
-    ("een telefoonnummer", re.compile(r"(?<![\w.])(\+31|0031|0)[\s-]?[1-9]([\s-]?\d){8}(?!\d)")),
-    ("een BSN", re.compile(r"(?<![\w.])\d{4}\.?\d{2}\.?\d{3}(?![\w.]*\d)")),
+    (N_("een e-mailadres"), re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")),
+    (N_("een telefoonnummer"), re.compile(r"(?<![\w.])(\+31|0031|0)[\s-]?[1-9]([\s-]?\d){8}(?!\d)")),
+    (N_("een BSN"), re.compile(r"(?<![\w.])\d{4}\.?\d{2}\.?\d{3}(?![\w.]*\d)")),
     (
-        "een geboortedatum",
+        N_("een geboortedatum"),
         re.compile(
             rf"(?i:\b(geboren|geboortedatum|geb\.))\D{{0,15}}"
             rf"(\d{{1,2}}[-/.]\d{{1,2}}[-/.]\d{{2,4}}|\d{{1,2}}\s+(?i:{_MONTHS})|\d{{4}}-\d{{2}}-\d{{2}})"
         ),
     ),
-    ("een postcode", re.compile(r"\b[1-9]\d{3}\s?(?!SA|SD|SS)[A-Z]{2}\b")),
+    (N_("een postcode"), re.compile(r"\b[1-9]\d{3}\s?(?!SA|SD|SS)[A-Z]{2}\b")),
     (
-        "een adres",
+        N_("een adres"),
         re.compile(
             r"\b[A-Z][a-zà-ÿ]+(straat|laan|weg|plein|singel|gracht|dijk|kade|hof|steeg|dreef|markt)\s+\d+"
         ),
     ),
-    ("een naam met aanspreekvorm", re.compile(r"(?i:\b(mevrouw|meneer|mevr\.|mw\.|dhr\.|de heer))\s+[A-Z]")),
+    (
+        N_("een naam met aanspreekvorm"),
+        re.compile(r"(?i:\b(mevrouw|meneer|mevr\.|mw\.|dhr\.|de heer))\s+[A-Z]"),
+    ),
 )
 # The free-text fields of the anonymous path: (field, row field) — row field None for a plain text field.
 FREE_TEXT: tuple[tuple[str, str | None], ...] = (
@@ -105,7 +110,8 @@ def _texts(answers: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
 
 
 def _joined(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " en " + items[-1]
+    """ "a, b en c" (translatable: see values.joined)."""
+    return joined(items, COMMA, last=AND)
 
 
 @rule("case.anonymous_no_personal_data")
@@ -117,10 +123,11 @@ def anonymous_no_personal_data(answers: Mapping[str, Any], case: Mapping[str, An
     for path, text in _texts(answers):
         found = identifiers_in(text)
         if found:
-            errors[path] = (
+            errors[path] = Message(
                 "Convenant art. 5 lid 4: bij anoniem bespreken (casuïstiekoverleg) mag de casus voor geen "
                 "van de aanwezigen herleidbaar zijn en worden geen persoonsgegevens vastgelegd. Deze tekst "
-                f"bevat {_joined(found)}; haal dat weg, of meld de casus op naam aan."
+                "bevat {found}; haal dat weg, of meld de casus op naam aan.",
+                found=_joined(found),
             )
     return errors
 
@@ -133,7 +140,7 @@ def need_to_know(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[st
     purpose = answers.get("doel_overleg")
     if partners and not purpose:
         return {
-            "doel_overleg": (
+            "doel_overleg": N_(
                 "Convenant art. 2, art. 4 en art. 7 lid 2: partners worden alleen betrokken voor een vooraf "
                 "bepaald doel. Kies het doel van het overleg; het doel bepaalt welke partners nodig zijn."
             )
@@ -141,11 +148,14 @@ def need_to_know(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[st
     needed = PARTNERS_NEEDED.get(str(purpose))
     if needed is not None and len(partners) > needed and not answers.get("reden_meer_partners"):
         return {
-            "reden_meer_partners": (
-                f"Convenant art. 7 lid 2 en art. 12 lid 3 (need to know): voor het doel "
-                f"'{PURPOSES[str(purpose)]}' zijn gewoonlijk hoogstens {needed} partners nodig en u noemt "
-                f"er {len(partners)}. Noem alleen de partners die rechtstreeks bijdragen aan het doel, of "
-                "geef de reden waarom meer partners nodig zijn."
+            "reden_meer_partners": Message(
+                "Convenant art. 7 lid 2 en art. 12 lid 3 (need to know): voor het doel "
+                "'{purpose}' zijn gewoonlijk hoogstens {needed} partners nodig en u noemt "
+                "er {count}. Noem alleen de partners die rechtstreeks bijdragen aan het doel, of "
+                "geef de reden waarom meer partners nodig zijn.",
+                purpose=PURPOSES[str(purpose)],
+                needed=needed,
+                count=len(partners),
             )
         }
     return {}
@@ -160,16 +170,18 @@ def minutes_only_participants(answers: Mapping[str, Any], case: Mapping[str, Any
     outsiders = [p for p in answers.get("verslag_gedeeld_met") or [] if p not in took_part]
     if outsiders:
         names = _joined([PARTNER_NAMES.get(p, p) for p in outsiders])
-        errors["verslag_gedeeld_met"] = (
+        errors["verslag_gedeeld_met"] = Message(
             "Convenant art. 6 lid 5 en art. 12 lid 3: verslag en actielijst gaan alleen naar partners die "
-            f"aan het overleg deelnamen en bijdragen aan het doel. Niet deelgenomen: {names}."
+            "aan het overleg deelnamen en bijdragen aan het doel. Niet deelgenomen: {names}.",
+            names=names,
         )
     for index, action in enumerate(answers.get("acties_overleg") or []):
         owner = action.get("uitvoerder") if isinstance(action, Mapping) else None
         if owner and owner != INITIATOR and owner not in took_part:
-            errors[f"acties_overleg.{index}.uitvoerder"] = (
+            errors[f"acties_overleg.{index}.uitvoerder"] = Message(
                 "Convenant art. 6 lid 5: een actie ligt bij de initiatiefnemer of bij een partner die aan "
-                f"het overleg deelnam; {PARTNER_NAMES.get(owner, owner)} nam niet deel."
+                "het overleg deelnam; {partner} nam niet deel.",
+                partner=PARTNER_NAMES.get(owner, owner),
             )
     return errors
 
@@ -181,20 +193,21 @@ def consent_covers(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[
     reported = case.get("toestemming_melding")
     if answers.get("toestemming_dekt") != "ja" or not isinstance(reported, Mapping):
         return {}
-    problems = []
+    problems: list[str] = []
     purpose = reported.get("doel")
     if purpose not in ("casusoverleg", case.get("doel_overleg")):
-        problems.append(f"het doel ({purpose or 'geen'})")
+        problems.append(Message("het doel ({purpose})", purpose=purpose or N_("geen")))
     recipients = set(reported.get("ontvangers") or [])
     missing = [PARTNER_NAMES.get(p, p) for p in case.get("partners_overleg") or [] if p not in recipients]
     if missing:
-        problems.append(f"de ontvangers ({_joined(missing)} ontbreken)")
+        problems.append(Message("de ontvangers ({missing} ontbreken)", missing=_joined(missing)))
     if not problems:
         return {}
     return {
-        "toestemming_dekt": (
+        "toestemming_dekt": Message(
             "Eis der gerichtheid (convenant art. 7 lid 1 en 5): de vastgelegde toestemming dekt dit overleg "
-            f"niet: {' en '.join(problems)}. Kies 'nee' en pas het doel of de partners aan, of vraag opnieuw "
-            "toestemming."
+            "niet: {problems}. Kies 'nee' en pas het doel of de partners aan, of vraag opnieuw "
+            "toestemming.",
+            problems=joined(problems, AND),
         )
     }

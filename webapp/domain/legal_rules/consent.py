@@ -11,24 +11,29 @@ from collections.abc import Mapping
 from typing import Any
 
 from webapp.domain.legal_rules.registry import CONTEXT_NOW, rule
-from webapp.domain.legal_rules.values import as_date, dutch_date
+from webapp.domain.legal_rules.values import AND, as_date, dutch_date, joined
+from webapp.domain.messages import N_, Message
 
 SUBJECT = "betrokkene"
 REPRESENTATIVES = frozenset({"ouder_met_gezag", "voogd", "curator_mentor", "gemachtigde"})
 
 _SOURCES = {
-    "ouders": "Convenant art. 8 en art. 7:465 lid 1 BW (jonger dan 12 jaar)",
-    "dubbel": "Dubbele toestemming (convenant art. 8; art. 7:450 lid 2 BW)",
-    "betrokkene": "Zelfstandige toestemming (convenant art. 8; art. 7:447 BW)",
-    "vertegenwoordigers": "Vertegenwoordiging van een wilsonbekwame betrokkene (art. 7:465 BW)",
+    "ouders": N_("Convenant art. 8 en art. 7:465 lid 1 BW (jonger dan 12 jaar)"),
+    "dubbel": N_("Dubbele toestemming (convenant art. 8; art. 7:450 lid 2 BW)"),
+    "betrokkene": N_("Zelfstandige toestemming (convenant art. 8; art. 7:447 BW)"),
+    "vertegenwoordigers": N_("Vertegenwoordiging van een wilsonbekwame betrokkene (art. 7:465 BW)"),
 }
 _WHO = {
-    "ouders": "onder 12 jaar geven de ouder(s) met gezag toestemming, bij gezamenlijk gezag beide ouders",
-    "dubbel": "van 12 tot 16 jaar geven de jeugdige én de ouder(s) met gezag toestemming, bij gezamenlijk "
-    "gezag beide ouders",
-    "betrokkene": "vanaf 16 jaar geeft de betrokkene zelf toestemming",
-    "vertegenwoordigers": "voor een betrokkene die niet wilsbekwaam is, geven de wettelijk "
-    "vertegenwoordiger(s) toestemming, bij gezamenlijk gezag beide ouders",
+    "ouders": N_("onder 12 jaar geven de ouder(s) met gezag toestemming, bij gezamenlijk gezag beide ouders"),
+    "dubbel": N_(
+        "van 12 tot 16 jaar geven de jeugdige én de ouder(s) met gezag toestemming, bij gezamenlijk "
+        "gezag beide ouders"
+    ),
+    "betrokkene": N_("vanaf 16 jaar geeft de betrokkene zelf toestemming"),
+    "vertegenwoordigers": N_(
+        "voor een betrokkene die niet wilsbekwaam is, geven de wettelijk "
+        "vertegenwoordiger(s) toestemming, bij gezamenlijk gezag beide ouders"
+    ),
 }
 _GIVEN = "gegeven"
 
@@ -50,8 +55,13 @@ def age_matches_birth_date(answers: Mapping[str, Any], case: Mapping[str, Any]) 
     if typed == age:
         return {}
     return {
-        "leeftijd": "Convenant art. 8 (wie toestemming geeft hangt af van de leeftijd): volgens de "
-        f"geboortedatum in de casus ({dutch_date(born)}) is de betrokkene vandaag {age} jaar, niet {typed}."
+        "leeftijd": Message(
+            "Convenant art. 8 (wie toestemming geeft hangt af van de leeftijd): volgens de "
+            "geboortedatum in de casus ({born}) is de betrokkene vandaag {age} jaar, niet {typed}.",
+            born=dutch_date(born),
+            age=age,
+            typed=typed,
+        )
     }
 
 
@@ -62,23 +72,30 @@ def signatories(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str
         return {}
     people = [p for p in answers.get("gegeven_door") or [] if isinstance(p, Mapping)]
     kind = str(case.get("toestemming_regel", "dubbel"))
-    missing = []
+    missing: list[str] = []
     if case.get("toestemming_betrokkene_vereist", True) and not any(p.get("rol") == SUBJECT for p in people):
-        missing.append("de jeugdige zelf" if kind == "dubbel" else "de betrokkene zelf")
+        missing.append(N_("de jeugdige zelf") if kind == "dubbel" else N_("de betrokkene zelf"))
     needed = int(case.get("toestemming_vertegenwoordigers_vereist", 2) or 0)
     present = _representatives(people)
     if present < needed:
         if needed == 2 and present == 1:
-            missing.append("de tweede ouder met gezag (er is gezamenlijk gezag)")
+            missing.append(N_("de tweede ouder met gezag (er is gezamenlijk gezag)"))
         elif needed == 2:
-            missing.append("beide ouders met gezag")
+            missing.append(N_("beide ouders met gezag"))
         else:
-            missing.append("de ouder met gezag of de wettelijk vertegenwoordiger")
+            missing.append(N_("de ouder met gezag of de wettelijk vertegenwoordiger"))
     if not missing:
         return {}
     source = _SOURCES.get(kind, _SOURCES["dubbel"])
     who = _WHO.get(kind, _WHO["dubbel"])
-    return {"gegeven_door": f"{source}: {who}. Nog niet vastgelegd: {' en '.join(missing)}."}
+    return {
+        "gegeven_door": Message(
+            "{source}: {who}. Nog niet vastgelegd: {missing}.",
+            source=source,
+            who=who,
+            missing=joined(missing, AND),
+        )
+    }
 
 
 @rule("consent.specificity")
@@ -86,18 +103,22 @@ def specificity(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str
     """Eis der gerichtheid: a valid consent names one purpose, the data and the recipients."""
     if answers.get("toestemming_antwoord") != _GIVEN:
         return {}
-    rule_name = "Eis der gerichtheid (convenant art. 7 lid 5; AVG art. 4 lid 11)"
-    errors = {}
+    rule_name = N_("Eis der gerichtheid (convenant art. 7 lid 5; AVG art. 4 lid 11)")
+    errors: dict[str, str] = {}
     if not answers.get("doel"):
-        errors["doel"] = f"{rule_name}: een geldige toestemming noemt het doel waarvoor zij is gegeven."
+        errors["doel"] = Message(
+            "{rule}: een geldige toestemming noemt het doel waarvoor zij is gegeven.", rule=rule_name
+        )
     if not answers.get("gegevenscategorieen"):
-        errors["gegevenscategorieen"] = (
-            f"{rule_name}: een geldige toestemming noemt de gegevens waarvoor zij geldt; "
-            "geen algemene toestemming."
+        errors["gegevenscategorieen"] = Message(
+            "{rule}: een geldige toestemming noemt de gegevens waarvoor zij geldt; geen algemene "
+            "toestemming.",
+            rule=rule_name,
         )
     if not answers.get("ontvangers"):
-        errors["ontvangers"] = (
-            f"{rule_name}: een geldige toestemming noemt de partners die de gegevens mogen ontvangen."
+        errors["ontvangers"] = Message(
+            "{rule}: een geldige toestemming noemt de partners die de gegevens mogen ontvangen.",
+            rule=rule_name,
         )
     return errors
 
@@ -105,18 +126,20 @@ def specificity(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str
 @rule("consent.validity")
 def validity(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, str]:
     """The answer cannot predate the request, and a consent cannot end before it was given."""
-    errors = {}
+    errors: dict[str, str] = {}
     answered, asked = as_date(answers.get("beantwoord_op")), as_date(case.get("gevraagd_op"))
     if answered and asked and answered < asked:
-        errors["beantwoord_op"] = (
-            f"Bewijs van toestemming (AVG art. 7 lid 1): het antwoord kan niet vóór het verzoek van "
-            f"{dutch_date(asked)} liggen."
+        errors["beantwoord_op"] = Message(
+            "Bewijs van toestemming (AVG art. 7 lid 1): het antwoord kan niet vóór het verzoek van "
+            "{asked} liggen.",
+            asked=dutch_date(asked),
         )
     until = as_date(answers.get("geldig_tot"))
     if answers.get("toestemming_antwoord") == _GIVEN and answered and until and until < answered:
-        errors["geldig_tot"] = (
-            f"Geldigheid van de toestemming (AVG art. 7 lid 1; convenant art. 7): de einddatum ligt vóór de "
-            f"datum van de toestemming ({dutch_date(answered)})."
+        errors["geldig_tot"] = Message(
+            "Geldigheid van de toestemming (AVG art. 7 lid 1; convenant art. 7): de einddatum ligt vóór de "
+            "datum van de toestemming ({answered}).",
+            answered=dutch_date(answered),
         )
     return errors
 
@@ -124,20 +147,22 @@ def validity(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, s
 @rule("consent.withdrawal_dates")
 def withdrawal_dates(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, str]:
     """A withdrawal follows the consent, and the partners are informed after the withdrawal."""
-    errors = {}
+    errors: dict[str, str] = {}
     withdrawn, given = as_date(answers.get("ingetrokken_op")), as_date(case.get("beantwoord_op"))
     if withdrawn and given and withdrawn < given:
-        errors["ingetrokken_op"] = (
+        errors["ingetrokken_op"] = Message(
             "Intrekking van de toestemming (AVG art. 7 lid 3): de intrekking kan niet vóór de toestemming "
-            f"van {dutch_date(given)} liggen."
+            "van {given} liggen.",
+            given=dutch_date(given),
         )
     informed, withdrawn_before = (
         as_date(answers.get("partners_geinformeerd_op")),
         as_date(case.get("ingetrokken_op")),
     )
     if informed and withdrawn_before and informed < withdrawn_before:
-        errors["partners_geinformeerd_op"] = (
+        errors["partners_geinformeerd_op"] = Message(
             "Ontvangers informeren over de intrekking (AVG art. 7 lid 3 en art. 19): de partners kunnen "
-            f"niet vóór de intrekking van {dutch_date(withdrawn_before)} zijn geïnformeerd."
+            "niet vóór de intrekking van {withdrawn} zijn geïnformeerd.",
+            withdrawn=dutch_date(withdrawn_before),
         )
     return errors

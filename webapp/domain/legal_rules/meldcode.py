@@ -14,9 +14,10 @@ from dateutil.relativedelta import relativedelta
 
 from webapp.domain.legal_rules.registry import rule
 from webapp.domain.legal_rules.values import as_date
+from webapp.domain.messages import N_, Message
 
-AFWEGINGSKADER = "Afwegingskader meldcode (Besluit verplichte meldcode, verplicht sinds 1-1-2019)"
-MELDNORM = "Meldnorm meldcode (stap 5)"
+AFWEGINGSKADER = N_("Afwegingskader meldcode (Besluit verplichte meldcode, verplicht sinds 1-1-2019)")
+MELDNORM = N_("Meldnorm meldcode (stap 5)")
 EVALUATION_AT_MOST = relativedelta(months=6)  # Ketenflow setting; the meldcode names 6 to 12 weeks as usual
 
 # The two pairs of "Veilig Thuis consulted" and "no identifying data shared": step 2 and step 4.
@@ -36,9 +37,11 @@ def vt_advies_anoniem(answers: Mapping[str, Any], case: Mapping[str, Any]) -> di
     for asked, anonymous in _VT_PAIRS:
         if answers.get(asked) is True and answers.get(anonymous) is not True:
             return {
-                anonymous: "Convenant art. 10 lid 2 en meldcode stap 2 (advies zonder herleidbare gegevens): "
-                "Veilig Thuis geeft alleen advies zolang niet herleidbaar is om wie het gaat. Bevestig dat u "
-                "geen naam of andere herleidbare gegevens hebt gedeeld."
+                anonymous: N_(
+                    "Convenant art. 10 lid 2 en meldcode stap 2 (advies zonder herleidbare gegevens): "
+                    "Veilig Thuis geeft alleen advies zolang niet herleidbaar is om wie het gaat. Bevestig "
+                    "dat u geen naam of andere herleidbare gegevens hebt gedeeld."
+                )
             }
     return {}
 
@@ -48,7 +51,7 @@ def stap3_reden(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str
     """Step 3 is skipped, or concerns are not shared, only for a recorded reason."""
     errors: dict[str, str] = {}
     if answers.get("gesprek_gevoerd") is False:
-        message = (
+        message = N_(
             "Meldcode stap 3 (gesprek met de cliënt overslaan): dat mag alleen bij concrete aanwijzingen "
             "dat de veiligheid van de cliënt, uzelf of anderen in gevaar komt, of als u goede redenen hebt "
             "om aan te nemen dat de cliënt het contact verbreekt. Leg de reden vast."
@@ -57,7 +60,7 @@ def stap3_reden(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str
             if _blank(answers.get(field)):
                 errors[field] = message
     if answers.get("gesprek_zorgen_gedeeld") == "nee" and _blank(answers.get("reden_zorgen_niet_gedeeld")):
-        errors["reden_zorgen_niet_gedeeld"] = (
+        errors["reden_zorgen_niet_gedeeld"] = N_(
             "Meldcode stap 3 en convenant art. 10 lid 3 (open en transparant communiceren): u deelde de "
             "zorgen niet met de cliënt of de ouders. Leg vast waarom niet."
         )
@@ -65,11 +68,11 @@ def stap3_reden(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str
 
 
 _QUESTIONS = {
-    1: "Vermoedt u (een risico op) huiselijk geweld of kindermishandeling?",
-    2: "Is er sprake van acute en/of structurele onveiligheid?",
-    3: "Kunt u effectieve hulp bieden of organiseren?",
-    4: "Aanvaarden de betrokkenen de hulp en zetten zij zich ervoor in?",
-    5: "Leidt de hulp binnen de gewenste termijn tot de nodige veiligheid?",
+    1: N_("Vermoedt u (een risico op) huiselijk geweld of kindermishandeling?"),
+    2: N_("Is er sprake van acute en/of structurele onveiligheid?"),
+    3: N_("Kunt u effectieve hulp bieden of organiseren?"),
+    4: N_("Aanvaarden de betrokkenen de hulp en zetten zij zich ervoor in?"),
+    5: N_("Leidt de hulp binnen de gewenste termijn tot de nodige veiligheid?"),
 }
 
 
@@ -96,14 +99,18 @@ def afwegingskader(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[
         question = f"meldcode_vraag{number}"
         for field in (question, f"{question}_toelichting"):
             if _blank(answers.get(field)):
-                errors[field] = (
-                    f"{AFWEGINGSKADER}, vraag {number}: beantwoord de vraag '{_QUESTIONS[number]}' met ja "
-                    "of nee en een toelichting."
+                errors[field] = Message(
+                    "{source}, vraag {number}: beantwoord de vraag '{question}' met ja of nee en een "
+                    "toelichting.",
+                    source=AFWEGINGSKADER,
+                    number=number,
+                    question=_QUESTIONS[number],
                 )
     if not help_given and not _blank(answers.get("meldcode_vraag5")):
-        errors["meldcode_vraag5"] = (
-            f"{AFWEGINGSKADER}, vraag 5: deze vraag beantwoordt u pas bij de evaluatie van de hulp, op de "
-            "evaluatiedatum die u bij het organiseren van de hulp vastlegt."
+        errors["meldcode_vraag5"] = Message(
+            "{source}, vraag 5: deze vraag beantwoordt u pas bij de evaluatie van de hulp, op de "
+            "evaluatiedatum die u bij het organiseren van de hulp vastlegt.",
+            source=AFWEGINGSKADER,
         )
     return errors
 
@@ -115,20 +122,25 @@ def melden_verplicht(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dic
         return {}
     reason = None
     if case.get("meldcode_vraag2") == "ja":
-        reason = (
+        reason = N_(
             "vraag 2 is 'ja': bij acute of structurele onveiligheid meldt u altijd bij Veilig Thuis, ook als "
             "hulp mogelijk is; hulp komt dan naast de melding, niet in plaats ervan"
         )
     elif case.get("meldcode_vraag3") == "nee":
-        reason = "vraag 3 is 'nee': u kunt geen effectieve hulp bieden of organiseren, dus meldt u"
+        reason = N_("vraag 3 is 'nee': u kunt geen effectieve hulp bieden of organiseren, dus meldt u")
     elif case.get("meldcode_vraag4") == "nee":
-        reason = "vraag 4 is 'nee': de betrokkenen aanvaarden de hulp niet, dus meldt u"
+        reason = N_("vraag 4 is 'nee': de betrokkenen aanvaarden de hulp niet, dus meldt u")
     elif case.get("meldcode_vraag5") == "nee":
-        reason = "vraag 5 is 'nee': de hulp leidt niet tot de nodige veiligheid, dus meldt u (opnieuw)"
+        reason = N_("vraag 5 is 'nee': de hulp leidt niet tot de nodige veiligheid, dus meldt u (opnieuw)")
     if reason is None:
         return {}
     return {
-        "meldcode_besluit": f"{MELDNORM} en {AFWEGINGSKADER}: {reason}. Kies 'Melden' of 'Melden en hulp'."
+        "meldcode_besluit": Message(
+            "{norm} en {source}: {reason}. Kies 'Melden' of 'Melden en hulp'.",
+            norm=MELDNORM,
+            source=AFWEGINGSKADER,
+            reason=reason,
+        )
     }
 
 
@@ -136,18 +148,18 @@ def melden_verplicht(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dic
 def melding_feiten(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, str]:
     """A report states the facts and the named source of each (third-party information names its source)."""
     errors: dict[str, str] = {}
-    what = "Meldcode, melding aan Veilig Thuis (vastleggen van feiten en bronnen)"
+    what = N_("Meldcode, melding aan Veilig Thuis (vastleggen van feiten en bronnen)")
     if _blank(answers.get("vt_melding_feiten")):
-        errors["vt_melding_feiten"] = (
-            f"{what}: leg de feiten vast die u meldt, gescheiden van uw interpretatie."
+        errors["vt_melding_feiten"] = Message(
+            "{rule}: leg de feiten vast die u meldt, gescheiden van uw interpretatie.", rule=what
         )
     sources = answers.get("vt_melding_bronnen") or []
     if not sources:
-        errors["vt_melding_bronnen"] = f"{what}: noem de bron van elk gemeld feit."
+        errors["vt_melding_bronnen"] = Message("{rule}: noem de bron van elk gemeld feit.", rule=what)
     for index, source in enumerate(sources):
         if source.get("soort") == "derde" and _blank(source.get("naam_of_rol")):
-            errors[f"vt_melding_bronnen.{index}.naam_of_rol"] = (
-                f"{what}: informatie van een derde meldt u met de naam of rol van die bron."
+            errors[f"vt_melding_bronnen.{index}.naam_of_rol"] = Message(
+                "{rule}: informatie van een derde meldt u met de naam of rol van die bron.", rule=what
             )
     return errors
 
@@ -157,7 +169,7 @@ def melding_transparantie(answers: Mapping[str, Any], case: Mapping[str, Any]) -
     """The report is discussed with the client beforehand unless that is unsafe; the reason is recorded."""
     if answers.get("vt_client_vooraf_geinformeerd") is not False:
         return {}
-    message = (
+    message = N_(
         "Convenant art. 10 lid 3 en meldcode stap 5 (transparantie): bespreek de melding vooraf met de "
         "cliënt, tenzij dat de veiligheid van de cliënt, uzelf of anderen in gevaar brengt of de cliënt "
         "dan het contact verbreekt. Leg vast waarom u de cliënt niet informeerde."
@@ -171,9 +183,11 @@ def melding_anoniem(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict
     """A report is made under one's own name; keeping it from the family needs one of the accepted reasons."""
     if answers.get("vt_melder_anoniem") is True and _blank(answers.get("vt_reden_anoniem")):
         return {
-            "vt_reden_anoniem": "Meldcode, melding op eigen naam: uw naam blijft alleen buiten het gezin "
-            "voor de veiligheid van de betrokkenen, voor uw veiligheid of die van collega's, of om de "
-            "vertrouwensrelatie te beschermen. Kies de reden."
+            "vt_reden_anoniem": N_(
+                "Meldcode, melding op eigen naam: uw naam blijft alleen buiten het gezin "
+                "voor de veiligheid van de betrokkenen, voor uw veiligheid of die van collega's, of om de "
+                "vertrouwensrelatie te beschermen. Kies de reden."
+            )
         }
     return {}
 
@@ -186,8 +200,11 @@ def evaluatiedatum(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[
         return {}
     if evaluation <= start or evaluation > start + EVALUATION_AT_MOST:
         return {
-            "hulp_evaluatiedatum": f"{AFWEGINGSKADER}, vraag 5 (evaluatie binnen de gewenste termijn): "
-            "kies een evaluatiedatum na de start van de hulp en hoogstens 6 maanden later; gebruikelijk is "
-            "6 tot 12 weken. Op die datum gaat de afweging opnieuw open."
+            "hulp_evaluatiedatum": Message(
+                "{source}, vraag 5 (evaluatie binnen de gewenste termijn): kies een evaluatiedatum na de "
+                "start van de hulp en hoogstens 6 maanden later; gebruikelijk is 6 tot 12 weken. Op die "
+                "datum gaat de afweging opnieuw open.",
+                source=AFWEGINGSKADER,
+            )
         }
     return {}

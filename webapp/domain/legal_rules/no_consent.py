@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from webapp.domain.legal_rules.registry import CONTEXT_ACTOR, CONTEXT_COMPLETED_BY, rule
+from webapp.domain.legal_rules.values import SEMICOLON, joined
+from webapp.domain.messages import N_, Message
 
 # The heavier motivation of art. 9 lid 2: a real argument (danger, urgency, why no consent), not a phrase.
 MIN_VITAL_MOTIVATION = 200
@@ -19,19 +21,23 @@ MIN_VITAL_MOTIVATION = 200
 
 @rule("no_consent.vital_interest")
 def vital_interest(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, str]:
-    source = "Vitaal belang (convenant art. 9 lid 2; AVG art. 6 lid 1 sub d en art. 9 lid 2 sub c)"
-    errors = {}
+    source = N_("Vitaal belang (convenant art. 9 lid 2; AVG art. 6 lid 1 sub d en art. 9 lid 2 sub c)")
+    errors: dict[str, str] = {}
     if answers.get("levensbedreigende_situatie") is not True:
-        errors["levensbedreigende_situatie"] = (
-            f"{source}: deze grondslag geldt alleen bij een zeer ernstige, levensbedreigende situatie. Kies "
-            "anders de grondslag conflict van plichten."
+        errors["levensbedreigende_situatie"] = Message(
+            "{source}: deze grondslag geldt alleen bij een zeer ernstige, levensbedreigende situatie. Kies "
+            "anders de grondslag conflict van plichten.",
+            source=source,
         )
     motivation = " ".join(str(answers.get("vitaal_belang_motivering") or "").split())
     if len(motivation) < MIN_VITAL_MOTIVATION:
-        errors["vitaal_belang_motivering"] = (
-            f"{source}: voor deze grondslag geldt een extra zware motiveringseis. Beschrijf het dreigende "
+        errors["vitaal_belang_motivering"] = Message(
+            "{source}: voor deze grondslag geldt een extra zware motiveringseis. Beschrijf het dreigende "
             "gevaar, waarom het niet kan wachten en waarom toestemming niet wordt of kan worden verkregen "
-            f"(minstens {MIN_VITAL_MOTIVATION} tekens, nu {len(motivation)})."
+            "(minstens {minimum} tekens, nu {length}).",
+            source=source,
+            minimum=MIN_VITAL_MOTIVATION,
+            length=len(motivation),
         )
     return errors
 
@@ -42,23 +48,28 @@ def weighing_supports_decision(answers: Mapping[str, Any], case: Mapping[str, An
     proportionality (convenant art. 9 lid 3 sub c, d and e)."""
     if answers.get("besluit_aanmelden") != "aanmelden":
         return {}
-    reasons = []
+    reasons: list[str] = []
     if case.get("vraag_c_noodzakelijk") is False:
-        reasons.append("noodzaak (vraag c): volgens uw afweging is verstrekken niet echt noodzakelijk")
+        reasons.append(N_("noodzaak (vraag c): volgens uw afweging is verstrekken niet echt noodzakelijk"))
     if case.get("vraag_d_minder_ingrijpend") is True:
         reasons.append(
-            "subsidiariteit (vraag d): volgens uw afweging kan het belang ook zonder verstrekken worden "
-            "behartigd"
+            N_(
+                "subsidiariteit (vraag d): volgens uw afweging kan het belang ook zonder verstrekken worden "
+                "behartigd"
+            )
         )
     if case.get("vraag_e_proportioneel") is False:
         reasons.append(
-            "proportionaliteit (vraag e): volgens uw afweging weegt het belang bij geheimhouding zwaarder"
+            N_("proportionaliteit (vraag e): volgens uw afweging weegt het belang bij geheimhouding zwaarder")
         )
     if not reasons:
         return {}
     return {
-        "besluit_aanmelden": "Convenant art. 9 lid 3: de afweging draagt geen aanmelding zonder "
-        "toestemming — " + "; ".join(reasons) + ". Kies 'Niet aanmelden' of pas eerst de afweging aan."
+        "besluit_aanmelden": Message(
+            "Convenant art. 9 lid 3: de afweging draagt geen aanmelding zonder "
+            "toestemming — {reasons}. Kies 'Niet aanmelden' of pas eerst de afweging aan.",
+            reasons=joined(reasons, SEMICOLON),
+        )
     }
 
 
@@ -77,7 +88,10 @@ def four_eyes(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, 
     if not (same_account or same_name):
         return {}
     return {
-        "getoetst_door": "Vier-ogenprincipe bij aanmelding zonder toestemming (convenant art. 9; toetsing "
-        f"door een tweede professional): {case.get('besloten_door')} nam het besluit en mag het niet zelf "
-        "toetsen. Laat een andere aandachtsfunctionaris of de teamleider toetsen."
+        "getoetst_door": Message(
+            "Vier-ogenprincipe bij aanmelding zonder toestemming (convenant art. 9; toetsing "
+            "door een tweede professional): {decider} nam het besluit en mag het niet zelf "
+            "toetsen. Laat een andere aandachtsfunctionaris of de teamleider toetsen.",
+            decider=case.get("besloten_door"),
+        )
     }

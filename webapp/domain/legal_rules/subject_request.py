@@ -8,7 +8,8 @@ from typing import Any
 
 from webapp.domain.deadlines import DueRule, compute_deadline, local_date
 from webapp.domain.legal_rules.registry import rule
-from webapp.domain.legal_rules.values import as_date
+from webapp.domain.legal_rules.values import COMMA, as_date, dutch_date, joined
+from webapp.domain.messages import N_, Message
 
 FIRST_TERM = "P4W"
 
@@ -16,25 +17,32 @@ FIRST_TERM = "P4W"
 _WHO_MAY: dict[str, tuple[frozenset[str], str]] = {
     "jonger_dan_12": (
         frozenset({"vertegenwoordiger", "gemachtigde"}),
-        "Convenant art. 8: is de betrokkene jonger dan 12 jaar, dan oefent zijn wettelijk vertegenwoordiger "
-        "(ouder met gezag of voogd) de rechten uit, of iemand met een schriftelijke machtiging van die "
-        "vertegenwoordiger.",
+        N_(
+            "Convenant art. 8: is de betrokkene jonger dan 12 jaar, dan oefent zijn wettelijk "
+            "vertegenwoordiger (ouder met gezag of voogd) de rechten uit, of iemand met een schriftelijke "
+            "machtiging van die vertegenwoordiger."
+        ),
     ),
     "12_tot_16": (
         frozenset({"betrokkene_en_vertegenwoordiger"}),
-        "Convenant art. 8 en art. 15 lid 3: van 12 tot 16 jaar oefenen de jeugdige en zijn wettelijk "
-        "vertegenwoordiger de rechten samen uit.",
+        N_(
+            "Convenant art. 8 en art. 15 lid 3: van 12 tot 16 jaar oefenen de jeugdige en zijn wettelijk "
+            "vertegenwoordiger de rechten samen uit."
+        ),
     ),
     "16_tot_18": (
         frozenset({"betrokkene", "gemachtigde"}),
-        "Convenant art. 8: vanaf 16 jaar oefent de betrokkene zijn rechten zelfstandig uit; een ander kan "
-        "dat "
-        "alleen met een schriftelijke machtiging van de jongere.",
+        N_(
+            "Convenant art. 8: vanaf 16 jaar oefent de betrokkene zijn rechten zelfstandig uit; een ander "
+            "kan dat alleen met een schriftelijke machtiging van de jongere."
+        ),
     ),
     "volwassen": (
         frozenset({"betrokkene", "curator_of_mentor", "gemachtigde"}),
-        "Convenant art. 8: een volwassene oefent zijn rechten zelf uit, of via een curator, mentor of "
-        "schriftelijk gemachtigde; een ouder kan dat niet namens een volwassene.",
+        N_(
+            "Convenant art. 8: een volwassene oefent zijn rechten zelf uit, of via een curator, mentor of "
+            "schriftelijk gemachtigde; een ouder kan dat niet namens een volwassene."
+        ),
     ),
 }
 
@@ -42,22 +50,28 @@ _WHO_MAY: dict[str, tuple[frozenset[str], str]] = {
 _AUTHORITY: dict[str, tuple[str, str]] = {
     "vertegenwoordiger": (
         "gezagsregister",
-        "Convenant art. 8: controleer het gezag van een ouder of voogd in het gezagsregister; het woord van "
-        "één ouder is niet genoeg.",
+        N_(
+            "Convenant art. 8: controleer het gezag van een ouder of voogd in het gezagsregister; het woord "
+            "van één ouder is niet genoeg."
+        ),
     ),
     "betrokkene_en_vertegenwoordiger": (
         "gezagsregister",
-        "Convenant art. 8 en art. 15 lid 3: controleer het gezag van de vertegenwoordiger die samen met de "
-        "jeugdige het verzoek doet in het gezagsregister; het woord van één ouder is niet genoeg.",
+        N_(
+            "Convenant art. 8 en art. 15 lid 3: controleer het gezag van de vertegenwoordiger die samen met "
+            "de jeugdige het verzoek doet in het gezagsregister; het woord van één ouder is niet genoeg."
+        ),
     ),
     "curator_of_mentor": (
         "benoeming",
-        "Convenant art. 8: een curator of mentor toont de benoeming door de kantonrechter.",
+        N_("Convenant art. 8: een curator of mentor toont de benoeming door de kantonrechter."),
     ),
     "gemachtigde": (
         "machtiging",
-        "AVG art. 12 lid 2 en 6: een gemachtigde toont een schriftelijke machtiging van de betrokkene of van "
-        "diens wettelijk vertegenwoordiger.",
+        N_(
+            "AVG art. 12 lid 2 en 6: een gemachtigde toont een schriftelijke machtiging van de betrokkene of "
+            "van diens wettelijk vertegenwoordiger."
+        ),
     ),
 }
 
@@ -65,25 +79,28 @@ _AUTHORITY: dict[str, tuple[str, str]] = {
 _GROUND_FITS: dict[str, tuple[frozenset[str], str]] = {
     "dwingende_gronden": (
         frozenset({"verzet"}),
-        "AVG art. 21 lid 1 en convenant art. 15 lid 2: dwingende gerechtvaardigde gronden zijn alleen een "
-        "grond "
-        "om verzet af te wijzen, en de betrokkene heeft geen verzet aangetekend.",
+        N_(
+            "AVG art. 21 lid 1 en convenant art. 15 lid 2: dwingende gerechtvaardigde gronden zijn alleen "
+            "een grond om verzet af te wijzen, en de betrokkene heeft geen verzet aangetekend."
+        ),
     ),
     "rechtsvordering": (
         frozenset({"verzet", "wissen"}),
-        "AVG art. 17 lid 3 sub e en art. 21 lid 1: een rechtsvordering is alleen een grond om wissen of "
-        "verzet "
-        "te weigeren.",
+        N_(
+            "AVG art. 17 lid 3 sub e en art. 21 lid 1: een rechtsvordering is alleen een grond om wissen of "
+            "verzet te weigeren."
+        ),
     ),
     "wettelijke_bewaarplicht": (
         frozenset({"wissen"}),
-        "Convenant art. 15 lid 4 en AVG art. 17 lid 3: een wettelijke bewaarplicht is alleen een grond om "
-        "wissen "
-        "te weigeren.",
+        N_(
+            "Convenant art. 15 lid 4 en AVG art. 17 lid 3: een wettelijke bewaarplicht is alleen een grond "
+            "om wissen te weigeren."
+        ),
     ),
     "overdraagbaarheid_niet_van_toepassing": (
         frozenset({"overdraagbaarheid"}),
-        "AVG art. 20: deze grond past alleen bij een verzoek om overdraagbaarheid.",
+        N_("AVG art. 20: deze grond past alleen bij een verzoek om overdraagbaarheid."),
     ),
 }
 _OBJECTION_GROUNDS = frozenset(
@@ -92,19 +109,19 @@ _OBJECTION_GROUNDS = frozenset(
 
 # What carrying out a granted right means (convenant art. 15 lid 6 and lid 7).
 _MEASURE: dict[str, tuple[str, str]] = {
-    "inzage": ("afschrift_verstrekt", "inzage"),
-    "rectificatie": ("gegevens_gecorrigeerd", "rectificatie"),
-    "wissen": ("gegevens_gewist", "wissen"),
-    "beperking": ("verwerking_beperkt", "beperking"),
-    "overdraagbaarheid": ("gegevens_overgedragen", "overdraagbaarheid"),
-    "verzet": ("verwerking_gestaakt", "verzet"),
-    "eigen_verklaring": ("verklaring_toegevoegd", "eigen verklaring"),
+    "inzage": ("afschrift_verstrekt", N_("inzage")),
+    "rectificatie": ("gegevens_gecorrigeerd", N_("rectificatie")),
+    "wissen": ("gegevens_gewist", N_("wissen")),
+    "beperking": ("verwerking_beperkt", N_("beperking")),
+    "overdraagbaarheid": ("gegevens_overgedragen", N_("overdraagbaarheid")),
+    "verzet": ("verwerking_gestaakt", N_("verzet")),
+    "eigen_verklaring": ("verklaring_toegevoegd", N_("eigen verklaring")),
 }
 
 _LETTER: tuple[tuple[str, str], ...] = (
-    ("redenen", "de redenen"),
-    ("klacht_ap", "het recht op een klacht bij de Autoriteit Persoonsgegevens"),
-    ("rechter", "het recht om naar de rechter te gaan"),
+    ("redenen", N_("de redenen")),
+    ("klacht_ap", N_("het recht op een klacht bij de Autoriteit Persoonsgegevens")),
+    ("rechter", N_("het recht om naar de rechter te gaan")),
 )
 
 
@@ -125,9 +142,11 @@ def who_may_exercise(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dic
 def no_destruction_under_12(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, str]:
     if answers.get("leeftijdsgroep") == "jonger_dan_12" and "wissen" in (answers.get("rechten") or []):
         return {
-            "rechten": "Jeugdwet art. 7.3.9: vernietiging van het dossier kan niet door of namens een kind "
-            "jonger dan 12 jaar worden gevraagd. Registreer het verzoek zonder 'Wissen'; rectificatie of "
-            "beperking kan wel."
+            "rechten": N_(
+                "Jeugdwet art. 7.3.9: vernietiging van het dossier kan niet door of namens een kind "
+                "jonger dan 12 jaar worden gevraagd. Registreer het verzoek zonder 'Wissen'; rectificatie of "
+                "beperking kan wel."
+            )
         }
     return {}
 
@@ -147,9 +166,11 @@ def id_copy_deleted(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict
     copy = answers.get("identiteit_methode") == "kopie_afgeschermd"
     if copy and answers.get("kopie_vernietigd") is not True:
         return {
-            "kopie_vernietigd": "AVG art. 5 lid 1 sub c en e (Autoriteit Persoonsgegevens over kopieën van "
-            "identiteitsbewijzen): een kopie, met afgeschermd BSN en pasfoto, wordt direct na de controle "
-            "vernietigd."
+            "kopie_vernietigd": N_(
+                "AVG art. 5 lid 1 sub c en e (Autoriteit Persoonsgegevens over kopieën van "
+                "identiteitsbewijzen): een kopie, met afgeschermd BSN en pasfoto, wordt direct na de "
+                "controle vernietigd."
+            )
         }
     return {}
 
@@ -164,9 +185,11 @@ def refusal_ground_fits_right(answers: Mapping[str, Any], case: Mapping[str, Any
         return {"weigeringsgrond": fits[1]}
     if rights == {"verzet"} and answers.get("besluit") == "weigeren" and ground not in _OBJECTION_GROUNDS:
         return {
-            "weigeringsgrond": "AVG art. 21 lid 1 en convenant art. 15 lid 2: verzet wordt alleen afgewezen "
-            "als dwingende gerechtvaardigde gronden zwaarder wegen of de gegevens nodig zijn voor een "
-            "rechtsvordering."
+            "weigeringsgrond": N_(
+                "AVG art. 21 lid 1 en convenant art. 15 lid 2: verzet wordt alleen afgewezen "
+                "als dwingende gerechtvaardigde gronden zwaarder wegen of de gegevens nodig zijn voor een "
+                "rechtsvordering."
+            )
         }
     return {}
 
@@ -175,13 +198,12 @@ def refusal_ground_fits_right(answers: Mapping[str, Any], case: Mapping[str, Any
 def extension_notice(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, str]:
     errors: dict[str, str] = {}
     if answers.get("verlenging_reden") not in ("complexiteit", "aantal_verzoeken"):
-        errors["verlenging_reden"] = (
+        errors["verlenging_reden"] = N_(
             "AVG art. 12 lid 3: verlengen mag alleen vanwege de complexiteit of het aantal verzoeken; kies "
-            "de "
-            "reden."
+            "de reden."
         )
     if not str(answers.get("verlenging_motivering") or "").strip():
-        errors["verlenging_motivering"] = (
+        errors["verlenging_motivering"] = N_(
             "AVG art. 12 lid 3: de betrokkene krijgt de redenen van de vertraging; licht de verlenging toe."
         )
     received, noticed = as_date(case.get("ontvangen_op")), as_date(answers.get("verlenging_gemeld_op"))
@@ -189,14 +211,15 @@ def extension_notice(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dic
         return errors
     last = first_term_end(received)
     if noticed > last:
-        errors["verlenging_gemeld_op"] = (
+        errors["verlenging_gemeld_op"] = Message(
             "AVG art. 12 lid 3: een verlenging wordt binnen de eerste termijn van 4 weken met redenen gemeld "
-            f"(uiterlijk {last:%d-%m-%Y}); daarna kan de termijn niet meer worden verlengd."
+            "(uiterlijk {last}); daarna kan de termijn niet meer worden verlengd.",
+            last=dutch_date(last),
         )
     elif noticed < received:
-        errors["verlenging_gemeld_op"] = (
-            f"AVG art. 12 lid 3: de melding kan niet vóór de ontvangst van het verzoek ({received:%d-%m-%Y}) "
-            "liggen."
+        errors["verlenging_gemeld_op"] = Message(
+            "AVG art. 12 lid 3: de melding kan niet vóór de ontvangst van het verzoek ({received}) liggen.",
+            received=dutch_date(received),
         )
     return errors
 
@@ -210,9 +233,12 @@ def refusal_letter(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict[
     if not missing:
         return {}
     return {
-        "brief_vermeldt": "AVG art. 12 lid 4, convenant art. 15 lid 5 en art. 16 lid 4: een (gedeeltelijke) "
-        "weigering noemt de redenen, het recht op een klacht bij de Autoriteit Persoonsgegevens en het recht "
-        f"om naar de rechter te gaan. Ontbreekt: {', '.join(missing)}."
+        "brief_vermeldt": Message(
+            "AVG art. 12 lid 4, convenant art. 15 lid 5 en art. 16 lid 4: een (gedeeltelijke) weigering "
+            "noemt de redenen, het recht op een klacht bij de Autoriteit Persoonsgegevens en het recht om "
+            "naar de rechter te gaan. Ontbreekt: {missing}.",
+            missing=joined(missing, COMMA),
+        )
     }
 
 
@@ -229,8 +255,11 @@ def measures_executed(answers: Mapping[str, Any], case: Mapping[str, Any]) -> di
     if not missing:
         return {}
     return {
-        "uitgevoerde_maatregelen": "Convenant art. 15 lid 6: een toegewezen verzoek wordt uitgevoerd voordat "
-        f"het antwoord uitgaat. Nog niet uitgevoerd: {', '.join(missing)}."
+        "uitgevoerde_maatregelen": Message(
+            "Convenant art. 15 lid 6: een toegewezen verzoek wordt uitgevoerd voordat "
+            "het antwoord uitgaat. Nog niet uitgevoerd: {missing}.",
+            missing=joined(missing, COMMA),
+        )
     }
 
 
@@ -240,6 +269,8 @@ def partner_matches(answers: Mapping[str, Any], case: Mapping[str, Any]) -> dict
     if assigned is None or answers.get("partner") == assigned:
         return {}
     return {
-        "partner": "AVG art. 19: deze taak is voor de vooraf ingevulde partner; elke andere ontvangende "
-        "partner heeft een eigen taak."
+        "partner": N_(
+            "AVG art. 19: deze taak is voor de vooraf ingevulde partner; elke andere ontvangende "
+            "partner heeft een eigen taak."
+        )
     }

@@ -1,11 +1,18 @@
-"""Reading answers and case data as the rules need them: dates, moments, and their Dutch display."""
+"""Reading answers and case data as the rules need them: dates, moments, their display, and joined lists."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 from webapp.domain.deadlines import AMSTERDAM
+from webapp.domain.messages import N_, Message
+
+# Separators of a list in a message; each is its own template so that "en" is translated like any other text.
+AND = N_("{first} en {second}")
+COMMA = N_("{first}, {second}")
+SEMICOLON = N_("{first}; {second}")
 
 
 def as_date(value: Any) -> date | None:
@@ -30,6 +37,20 @@ def as_moment(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=AMSTERDAM)
 
 
+def joined(items: Sequence[str], separator: str, last: str | None = None) -> str:
+    """``items`` joined by ``separator`` (``last`` between the final two), e.g. "a, b en c".
+
+    The result is a chain of Messages rather than one joined str: a translation fills in each item and each
+    separator in the reader's language, which a str param (or a list of Messages) would not allow.
+    """
+    text = items[0]
+    for index, item in enumerate(items[1:], start=1):
+        template = last if last is not None and index == len(items) - 1 else separator
+        text = Message(template, first=text, second=item)
+    return text
+
+
+# Numeric dates read the same in every language the app offers, so they are params, not translated text.
 def dutch_date(day: date) -> str:
     return f"{day:%d-%m-%Y}"
 

@@ -8,30 +8,33 @@ and by the FG.
 
 from __future__ import annotations
 
+from webapp.domain.messages import N_
 from webapp.domain.register_specs.spec import RegisterField, RegisterSpec
 from webapp.domain.roles import Role
 
 SPECS: list[RegisterSpec] = [
     RegisterSpec(
         kind="meldcode_report",
-        title="Register meldingen Veilig Thuis (meldcode, convenant art. 10)",
+        title=N_("Register meldingen Veilig Thuis (meldcode, convenant art. 10)"),
         fields=(
-            RegisterField("vt_gemeld_op", "Gemeld op"),
-            RegisterField("melding_grond", "Grond (afwegingskader)"),
-            RegisterField("melding_besluit", "Besluit (stap 5)"),
-            RegisterField("meldcode_meldingen", "Aantal meldingen"),
-            RegisterField("vt_melding_feiten", "Gemelde feiten", personal=True),
-            RegisterField("vt_melding_bronnen", "Bronnen", personal=True),
-            RegisterField("vt_contactpersoon", "Contactpersoon Veilig Thuis", personal=True),
-            RegisterField("vt_client_vooraf_geinformeerd", "Cliënt vooraf geïnformeerd"),
-            RegisterField("vt_reden_client_niet_geinformeerd", "Reden cliënt niet geïnformeerd"),
+            RegisterField("vt_gemeld_op", N_("Gemeld op")),
+            RegisterField("melding_grond", N_("Grond (afwegingskader)")),
+            RegisterField("melding_besluit", N_("Besluit (stap 5)")),
+            RegisterField("meldcode_meldingen", N_("Aantal meldingen")),
+            RegisterField("vt_melding_feiten", N_("Gemelde feiten"), personal=True),
+            RegisterField("vt_melding_bronnen", N_("Bronnen"), personal=True),
+            RegisterField("vt_contactpersoon", N_("Contactpersoon Veilig Thuis"), personal=True),
+            RegisterField("vt_client_vooraf_geinformeerd", N_("Cliënt vooraf geïnformeerd")),
+            RegisterField("vt_reden_client_niet_geinformeerd", N_("Reden cliënt niet geïnformeerd")),
             RegisterField(
-                "vt_toelichting_client_niet_geinformeerd", "Toelichting (niet geïnformeerd)", personal=True
+                "vt_toelichting_client_niet_geinformeerd",
+                N_("Toelichting (niet geïnformeerd)"),
+                personal=True,
             ),
-            RegisterField("vt_melder_anoniem", "Naam melder buiten het gezin gehouden"),
-            RegisterField("vt_reden_anoniem", "Reden naam buiten het gezin"),
-            RegisterField("vt_referentie", "Referentie Veilig Thuis"),
-            RegisterField("vt_terugkoppeling_op", "Terugkoppeling ontvangen op"),
+            RegisterField("vt_melder_anoniem", N_("Naam melder buiten het gezin gehouden")),
+            RegisterField("vt_reden_anoniem", N_("Reden naam buiten het gezin")),
+            RegisterField("vt_referentie", N_("Referentie Veilig Thuis")),
+            RegisterField("vt_terugkoppeling_op", N_("Terugkoppeling ontvangen op")),
         ),
         readers=frozenset({Role.AANDACHTSFUNCTIONARIS, Role.FG}),
         status_field="vt_vervolg",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from webapp.domain.messages import N_
 from webapp.domain.register_specs.spec import RegisterField, RegisterSpec
 from webapp.domain.roles import Role
 
@@ -10,20 +11,20 @@ from webapp.domain.roles import Role
 SPECS: list[RegisterSpec] = [
     RegisterSpec(
         kind="destruction",
-        title="Verklaringen van vernietiging (Archiefbesluit 1995 art. 8, convenant art. 17)",
+        title=N_("Verklaringen van vernietiging (Archiefbesluit 1995 art. 8, convenant art. 17)"),
         fields=(
-            RegisterField("dossier_kenmerk", "Kenmerk dossier"),
-            RegisterField("bewaargrond", "Wettelijke grondslag"),
-            RegisterField("bewaartermijn", "Bewaartermijn"),
-            RegisterField("laatste_wijziging_op", "Laatste wijziging"),
-            RegisterField("stukken_van", "Stukken van"),
-            RegisterField("stukken_tot", "Stukken tot"),
-            RegisterField("vernietigingsmethode", "Methode"),
-            RegisterField("uitgevoerd_door", "Uitgevoerd door", personal=True),
-            RegisterField("goedgekeurd_door", "Goedgekeurd door", personal=True),
-            RegisterField("goedgekeurd_op", "Goedgekeurd op"),
-            RegisterField("vernietigd_op", "Vernietigd op"),
-            RegisterField("partners_geinformeerd", "Ontvangende partners geïnformeerd"),
+            RegisterField("dossier_kenmerk", N_("Kenmerk dossier")),
+            RegisterField("bewaargrond", N_("Wettelijke grondslag")),
+            RegisterField("bewaartermijn", N_("Bewaartermijn")),
+            RegisterField("laatste_wijziging_op", N_("Laatste wijziging")),
+            RegisterField("stukken_van", N_("Stukken van")),
+            RegisterField("stukken_tot", N_("Stukken tot")),
+            RegisterField("vernietigingsmethode", N_("Methode")),
+            RegisterField("uitgevoerd_door", N_("Uitgevoerd door"), personal=True),
+            RegisterField("goedgekeurd_door", N_("Goedgekeurd door"), personal=True),
+            RegisterField("goedgekeurd_op", N_("Goedgekeurd op")),
+            RegisterField("vernietigd_op", N_("Vernietigd op")),
+            RegisterField("partners_geinformeerd", N_("Ontvangende partners geïnformeerd")),
         ),
         readers=frozenset({Role.FG}),
         list_fields=("dossier_kenmerk", "bewaargrond", "stukken_van", "stukken_tot", "vernietigd_op"),

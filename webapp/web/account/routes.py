@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from webapp.domain.deadlines import AMSTERDAM
 from webapp.domain.errors import AccessDenied, FormInvalid, NotFound
+from webapp.domain.messages import N_
 from webapp.services.tokens import (
     LONGEST_VALIDITY_DAYS,
     CreatedToken,
@@ -18,7 +19,7 @@ from webapp.services.tokens import (
     list_tokens,
     revoke_token,
 )
-from webapp.web.support import actor, origin, services
+from webapp.web.support import actor, origin, say, services, translated
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -97,6 +98,6 @@ def revoke(token_id: int) -> Response:
     except NotFound:
         abort(404)
     except AccessDenied as denied:
-        abort(403, description=str(denied))
-    flash("Het token is ingetrokken; het werkt vanaf nu niet meer.", "success")
+        abort(403, description=translated(denied))
+    say(N_("Het token is ingetrokken; het werkt vanaf nu niet meer."), "success")
     return redirect(url_for("account.tokens"))

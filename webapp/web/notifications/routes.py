@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from webapp.domain.errors import AccessDenied, NotFound
+from webapp.domain.messages import N_, Message
 from webapp.services.notifications import list_notifications, mark_all_read, mark_read, unread_count
-from webapp.web.support import actor, origin, services
+from webapp.web.support import actor, origin, say, services, translated
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def read(notification_id: int) -> Response:
     except NotFound:
         abort(404)
     except AccessDenied as denied:
-        abort(403, description=str(denied))
+        abort(403, description=translated(denied))
     # "Openen" goes on to what the notice is about: a path the service stored, never one from the form.
     if request.form.get("open") and link and link.startswith("/") and not link.startswith("//"):
         return redirect(link)
@@ -66,7 +67,8 @@ def read(notification_id: int) -> Response:
 def read_all() -> Response:
     count = mark_all_read(services(), actor(), origin())
     if count:
-        flash(f"{count} {'melding' if count == 1 else 'meldingen'} als gelezen gemarkeerd.", "success")
+        marked = N_("1 melding als gelezen gemarkeerd.") if count == 1 else None
+        say(marked or Message("{count} meldingen als gelezen gemarkeerd.", count=count), "success")
     else:
-        flash("U had geen ongelezen meldingen.", "info")
+        say(N_("U had geen ongelezen meldingen."), "info")
     return _back()

@@ -7,7 +7,7 @@ from flask_login import login_required
 
 from webapp.domain.errors import AccessDenied, NotFound
 from webapp.services.registers import list_register, readable_registers, view_register_entry
-from webapp.web.support import actor, origin, services
+from webapp.web.support import actor, origin, services, translated
 
 bp = Blueprint("registers", __name__)
 
@@ -26,7 +26,7 @@ def show(kind: str) -> str:
     except NotFound:
         abort(404)
     except AccessDenied as denied:
-        abort(403, description=str(denied))
+        abort(403, description=translated(denied))
     return render_template("registers/list.html", register=register)
 
 
@@ -39,5 +39,5 @@ def entry(kind: str, entry_id: int) -> str:
     except NotFound:
         abort(404)
     except AccessDenied as denied:
-        abort(403, description=str(denied))
+        abort(403, description=translated(denied))
     return render_template("registers/entry.html", register=register, entry=found)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
@@ -18,13 +18,16 @@ from webapp.domain.errors import (
     ProcessError,
     TaskNotReady,
 )
+from webapp.domain.messages import N_, Message
 from webapp.services import assignment
 from webapp.services import tasks as task_service
 from webapp.services.assignment import TaskPanel
 from webapp.services.forms import describe_form
 from webapp.services.views import TaskForm
 from webapp.web.form_post import apply_row_action, coerce_form_post, row_action
-from webapp.web.support import actor, origin, services
+from webapp.web.support import actor, origin, say, services, translated
+
+STUCK_AFTER_SAVE = N_("Uw antwoorden zijn opgeslagen, maar de procedure liep daarna vast: {error}")
 
 bp = Blueprint("tasks", __name__)
 
@@ -64,7 +67,7 @@ def _panel(task_id: int) -> TaskPanel:
     except NotFound:
         abort(404)
     except AccessDenied as denied:
-        abort(403, description=str(denied))
+        abort(403, description=translated(denied))
 
 
 def _open(task_id: int) -> TaskForm:
@@ -73,7 +76,7 @@ def _open(task_id: int) -> TaskForm:
     except NotFound:
         abort(404)
     except AccessDenied as denied:
-        abort(403, description=str(denied))
+        abort(403, description=translated(denied))
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -103,13 +106,13 @@ def complete(task_id: int) -> Response | tuple[str, int]:
     except FormInvalid as invalid:
         return _render(form, data, invalid.errors, 422)
     except (TaskNotReady, ConcurrentUpdate) as gone:
-        return _render(form, data, {}, 409, conflict=str(gone))
+        return _render(form, data, {}, 409, conflict=translated(gone))
     except AccessDenied as denied:
-        abort(403, description=str(denied))
+        abort(403, description=translated(denied))
     except ProcessError as error:
-        flash(f"Uw antwoorden zijn opgeslagen, maar de procedure liep daarna vast: {error}", "error")
+        say(Message(STUCK_AFTER_SAVE, error=translated(error)), "error")
         return redirect(url_for("instances.show", instance_id=form.task.instance_id))
-    flash(f"Taak ‘{form.task.name}’ is afgerond.", "success")
+    say(Message("Taak ‘{name}’ is afgerond.", name=form.task.name), "success")
     if result.next_task_id is not None:
         return redirect(url_for("tasks.show", task_id=result.next_task_id))
     return redirect(url_for("tasks.inbox"))
@@ -121,35 +124,35 @@ def _save_draft(form: TaskForm, data: dict[str, Any]) -> Response | tuple[str, i
     except FormInvalid as invalid:
         return _render(form, data, invalid.errors, 422)
     except (TaskNotReady, ConcurrentUpdate) as gone:
-        return _render(form, data, {}, 409, conflict=str(gone))
+        return _render(form, data, {}, 409, conflict=translated(gone))
     except AccessDenied as denied:
-        return _render(form, data, {}, 403, conflict=str(denied))
-    flash("Uw concept is opgeslagen. Alleen u ziet het; de taak is nog niet afgerond.", "success")
+        return _render(form, data, {}, 403, conflict=translated(denied))
+    say(N_("Uw concept is opgeslagen. Alleen u ziet het; de taak is nog niet afgerond."), "success")
     return redirect(url_for("tasks.show", task_id=form.task.id))
 
 
 @bp.post("/tasks/<int:task_id>/claim")
 @login_required
 def claim(task_id: int) -> Response:
-    return _change_claim(task_id, task_service.claim_task, "U heeft de taak opgepakt.")
+    return _change_claim(task_id, task_service.claim_task, N_("U heeft de taak opgepakt."))
 
 
 @bp.post("/tasks/<int:task_id>/release")
 @login_required
 def release(task_id: int) -> Response:
-    return _change_claim(task_id, task_service.release_task, "De taak staat weer open voor uw collega's.")
+    return _change_claim(task_id, task_service.release_task, N_("De taak staat weer open voor uw collega's."))
 
 
 @bp.post("/tasks/<int:task_id>/reassign")
 @login_required
 def reassign(task_id: int) -> Response:
-    return _hand_on(task_id, assignment.reassign_task, "De taak is overgedragen aan {name}.")
+    return _hand_on(task_id, assignment.reassign_task, N_("De taak is overgedragen aan {name}."))
 
 
 @bp.post("/tasks/<int:task_id>/delegate")
 @login_required
 def delegate(task_id: int) -> Response:
-    done = "De taak ligt nu ter beoordeling bij {name}. U rondt haar af als die haar heeft teruggegeven."
+    done = N_("De taak ligt nu ter beoordeling bij {name}. U rondt haar af als die haar heeft teruggegeven.")
     return _hand_on(task_id, assignment.delegate_task, done)
 
 
@@ -158,11 +161,11 @@ def delegate(task_id: int) -> Response:
 def hand_back(task_id: int) -> Response:
     try:
         owner = assignment.hand_back_task(services(), actor(), task_id, origin())
-        flash(f"De taak is terug bij {owner}.", "success")
+        say(Message("De taak is terug bij {name}.", name=owner), "success")
     except NotFound:
         abort(404)
     except (AccessDenied, TaskNotReady) as refused:
-        flash(str(refused), "error")
+        say(refused, "error")
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
@@ -174,26 +177,26 @@ def _colleague_id() -> int | None:
 def _hand_on(task_id: int, change: Callable[..., str], done: str) -> Response:
     colleague_id = _colleague_id()
     if colleague_id is None:
-        flash("Kies een collega uit de lijst.", "error")
+        say(N_("Kies een collega uit de lijst."), "error")
         return redirect(url_for("tasks.show", task_id=task_id))
     try:
         name = change(services(), actor(), task_id, colleague_id, origin())
-        flash(done.format(name=name), "success")
+        say(Message(done, name=name), "success")
     except NotFound:
         abort(404)
     except (AccessDenied, TaskNotReady) as refused:
-        flash(str(refused), "error")
+        say(refused, "error")
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
 def _change_claim(task_id: int, change: Any, done: str) -> Response:
     try:
         change(services(), actor(), task_id, origin())
-        flash(done, "success")
+        say(done, "success")
     except NotFound:
         abort(404)
     except (AccessDenied, TaskNotReady) as refused:
-        flash(str(refused), "error")
+        say(refused, "error")
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
