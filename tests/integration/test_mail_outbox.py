@@ -51,6 +51,26 @@ def test_each_mail_is_sent_once_and_says_nothing_personal(ctx: ServiceContext) -
     assert all(row.sent_at == ctx.clock.now() and "locked_by" not in row.payload for row in outbox(ctx))
 
 
+def test_a_colleague_who_reads_english_gets_the_notice_and_the_mail_in_english(ctx: ServiceContext) -> None:
+    with ctx.db.write() as session:
+        session.execute(update(User).where(User.username == "collega").values(language="en"))
+    _, _, decide = start_and_register(ctx)
+    fake = FakeTransport()
+    dispatch_outbox(ctx, mail_to(fake))
+    to_colleague = next(
+        m for m in fake.sent if m["To"] == "collega@example.org" and "beslissen" in m["Subject"]
+    )
+    assert to_colleague["Subject"] == f"New task: ‘Identiteit controleren en beslissen’ ({PROCESS})"
+    body = to_colleague.get_content()
+    assert body.startswith("Dear colleague,") and f"https://ketenflow.test/tasks/{decide}" in body
+    to_sanne = next(
+        m for m in fake.sent if m["To"] == "hulpverlener@example.org" and "beslissen" in m["Subject"]
+    )
+    assert to_sanne["Subject"].startswith("Nieuwe taak:") and to_sanne.get_content().startswith(
+        "Beste collega,"
+    )
+
+
 def test_two_dispatchers_never_send_the_same_row_and_a_lost_lease_is_taken_over(ctx: ServiceContext) -> None:
     start_and_register(ctx)
     claimed_by_a = claim_mail(ctx, "worker-a")

@@ -10,6 +10,7 @@ once those procedures have ended. Both paths call ``purge.purge_case``, which ch
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -21,6 +22,7 @@ from webapp.domain.messages import N_
 from webapp.domain.roles import Role
 from webapp.persistence.models import HumanTask, ProcessInstance
 from webapp.services.context import Origin, ServiceContext, audit_denial
+from webapp.services.definitions import DefinitionSnapshot
 from webapp.services.purge import DESTRUCTION_TASK, FINISHED, PurgeResult, is_tombstone, purge_case
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,17 @@ APPROVED_REASON = N_("Vernietiging goedgekeurd in de procedure 'Bewaartermijn en
 FG_REASON = N_(
     "Vernietiging na goedkeuring in de procedure 'Bewaartermijn en vernietiging', uitgevoerd door de FG."
 )
+
+
+def can_destroy(definition: DefinitionSnapshot) -> bool:
+    """Whether a version holds the destruction step at all (only procedures that include the retention
+    procedure do): the others skip the hook's query on every completion."""
+    return _holds_destruction(definition.sha256, tuple(definition.bpmn.values()))
+
+
+@lru_cache(maxsize=256)
+def _holds_destruction(_sha256: str, diagrams: tuple[str, ...]) -> bool:
+    return any(f'id="{DESTRUCTION_TASK}"' in xml for xml in diagrams)
 
 
 def destroy_after_retention_step(

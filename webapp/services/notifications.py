@@ -115,7 +115,7 @@ def notify_new_tasks(
         for task in tasks  # only an escalation names the organisation: spare the query here
         for notice in _task_notices(directory, TaskFacts.of(task, process, organisation=""), kind)
     ]
-    store_notices(session, ctx.clock.now(), notices)
+    store_notices(session, ctx.clock.now(), notices, directory.languages)
     return len(notices)
 
 
@@ -143,7 +143,7 @@ def notify_deadlines(ctx: ServiceContext, reminder_window: timedelta = DEFAULT_R
         fresh = _without_existing(session, planned)
     if fresh:
         with ctx.db.write() as session:
-            store_notices(session, now, fresh)
+            store_notices(session, now, fresh, directory.languages)
     return len(fresh)
 
 
@@ -234,13 +234,14 @@ class _Directory:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._members: dict[tuple[int, frozenset[str]], dict[str, dict[int, bool]]] = {}
+        self.languages: dict[int, str] = {}  # of every user looked up: notices are written in it
 
     def members(self, organisation_id: int, roles: frozenset[str]) -> dict[str, dict[int, bool]]:
         """Per role: the organisation's active members with it, and whether each has an e-mail address."""
         key = (organisation_id, roles)
         if key not in self._members:
             query = (
-                select(Membership.role, User.id, User.email)
+                select(Membership.role, User.id, User.email, User.language)
                 .join(User, User.id == Membership.user_id)
                 .where(
                     Membership.organisation_id == organisation_id,
@@ -249,14 +250,20 @@ class _Directory:
                 )
             )
             found: dict[str, dict[int, bool]] = {}
-            for role, user_id, email in self.session.execute(query):
+            for role, user_id, email, language in self.session.execute(query):
                 found.setdefault(role, {})[user_id] = bool(email)
+                self.languages[user_id] = language
             self._members[key] = found
         return self._members[key]
 
     def users(self, user_ids: Iterable[int]) -> dict[int, bool]:
-        query = select(User.id, User.email).where(User.id.in_(list(user_ids)), User.active.is_(True))
-        return {user_id: bool(email) for user_id, email in self.session.execute(query)}
+        query = select(User.id, User.email, User.language).where(
+            User.id.in_(list(user_ids)), User.active.is_(True)
+        )
+        found = {}
+        for user_id, email, language in self.session.execute(query):
+            found[user_id], self.languages[user_id] = bool(email), language
+        return found
 
 
 def _without_existing(session: Session, notices: list[Notice]) -> list[Notice]:
@@ -268,9 +275,14 @@ def _without_existing(session: Session, notices: list[Notice]) -> list[Notice]:
     return [n for n in notices if n.key not in known]
 
 
-def store_notices(session: Session, now: datetime, notices: Sequence[Notice]) -> None:
-    """Insert the notices and their mails; a key that exists already is left alone (each event once)."""
-    languages = _languages(session, {n.user_id for n in notices})
+def store_notices(
+    session: Session, now: datetime, notices: Sequence[Notice], languages: dict[int, str] | None = None
+) -> None:
+    """Insert the notices and their mails, each in its recipient's language (``languages``, as the directory
+    that chose the recipients read them; looked up otherwise); a key that exists already is left alone."""
+    known = languages or {}
+    missing = {n.user_id for n in notices} - known.keys()
+    languages = {**known, **_languages(session, missing)}
     titles = {n.key: translate(n.title, languages.get(n.user_id, SOURCE_LANGUAGE))[:300] for n in notices}
     rows = [
         dict(key=n.key, user_id=n.user_id, kind=n.kind, title=titles[n.key], link=n.link, created_at=now)

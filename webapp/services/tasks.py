@@ -31,7 +31,7 @@ from webapp.engine.forms import validate_form_data
 from webapp.persistence.models import HumanTask, ProcessInstance, User
 from webapp.services.context import Origin, ServiceContext, audit, audit_denial
 from webapp.services.definitions import DefinitionSnapshot
-from webapp.services.destruction import destroy_after_retention_step
+from webapp.services.destruction import can_destroy, destroy_after_retention_step
 from webapp.services.projections import sync_instance
 from webapp.services.registers import write_register
 from webapp.services.task_queries import inbox, task_view
@@ -422,5 +422,6 @@ def _complete(
     if failure is not None:
         raise failure
     # An approved destruction (retention procedure) destroys the case's data, after this completion commits.
-    destroy_after_retention_step(ctx, actor, result.instance_id, origin)
+    if can_destroy(definition):
+        destroy_after_retention_step(ctx, actor, result.instance_id, origin)
     return result
