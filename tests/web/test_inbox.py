@@ -244,3 +244,23 @@ def test_a_page_past_the_end_says_so_and_an_empty_filter_says_nothing_matches(si
 def test_the_inbox_without_any_task_invites_to_start_a_procedure(site: Site) -> None:
     doc = page(site.client("hulpverlener").get("/inbox"))
     assert said(doc, "main p.empty") == "U heeft geen open taken. Een procedure starten."
+
+
+def test_a_task_out_for_review_stays_in_the_owners_inbox_with_the_reviewer_named(site: Site) -> None:
+    from webapp.services import assignment
+
+    task = site.start_demo()
+    owner, reviewer = site.actor("hulpverlener"), site.actor("collega")
+    task_service.claim_task(site.ctx, owner, task)
+    assignment.delegate_task(site.ctx, owner, task, reviewer.user_id)
+
+    mine = page(site.client("hulpverlener").get("/inbox?claimed=me"))
+    assert [(r[0], r[-1]) for r in rows(mine)] == [
+        ("Verzoek registreren", f"Ter beoordeling bij {reviewer.display_name}")
+    ]
+    assert label_of(mine, "f-claimed-me") == "Door mij opgepakt (1)"
+    # The reviewer has it as their own task, to look at and hand back.
+    assert [r[-1] for r in rows(page(site.client("collega").get("/inbox?claimed=me")))] == ["U"]
+
+    assignment.hand_back_task(site.ctx, reviewer, task)
+    assert [r[-1] for r in rows(page(site.client("hulpverlener").get("/inbox?claimed=me")))] == ["U"]

@@ -128,6 +128,11 @@ class HumanTask(Base):
             "id",
         ),
         Index("ix_task_mine", "state", "assignee_id", "due_at", "created_at", "instance_id", "id"),
+        # The owner's tasks that are out for review with a colleague, a third branch of the inbox.
+        Index(
+            "ix_task_delegated",
+            *("state", "delegated_by_id", "due_at", "created_at", "instance_id", "id", "assignee_id"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, false, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, Subquery, and_, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from webapp.domain.access import Actor
@@ -40,11 +40,14 @@ def task_view_query() -> Select[HumanTask, str | None, str, str, str | None, str
     )
 
 
-def _inbox_branches(actor: Actor, claimed: str) -> list[ColumnElement[bool]]:
-    """The disjoint parts of the inbox: my open tasks, and per membership the open unclaimed tasks of that
-    role in that organisation. Each matches an index prefix (state, assignee) or (state, organisation, role,
-    assignee)."""
+def _inbox_branches(actor: Actor, claimed: str) -> list[tuple[ColumnElement[bool], bool]]:
+    """The disjoint parts of the inbox, each with whether its tasks are out for review: my open tasks, the
+    ones I gave a colleague for review, and per membership the open unclaimed tasks of that role in that
+    organisation. Each matches an index prefix (state, assignee), (state, delegated_by) or (state,
+    organisation, role, assignee)."""
     mine = and_(HumanTask.state == "open", HumanTask.assignee_id == actor.user_id)
+    # Out for review: still mine (I complete it once it is back), held by the reviewer meanwhile.
+    out_for_review = and_(HumanTask.state == "open", HumanTask.delegated_by_id == actor.user_id)
     unclaimed = [
         and_(
             HumanTask.state == "open",
@@ -54,12 +57,14 @@ def _inbox_branches(actor: Actor, claimed: str) -> list[ColumnElement[bool]]:
         )
         for m in sorted(actor.memberships, key=lambda m: (m.organisation_id, m.role.value))
     ]
-    return {CLAIMED_ANY: [mine, *unclaimed], CLAIMED_BY_ME: [mine], UNCLAIMED: unclaimed}[claimed]
+    own = [(mine, False), (out_for_review, True)]
+    queue = [(branch, False) for branch in unclaimed]
+    return {CLAIMED_ANY: [*own, *queue], CLAIMED_BY_ME: own, UNCLAIMED: queue}[claimed]
 
 
 def inbox_filter(actor: Actor, claimed: str = CLAIMED_ANY) -> ColumnElement[bool]:
     """My open tasks, and the open unclaimed tasks of my roles in my organisations."""
-    branches = _inbox_branches(actor, claimed)
+    branches = [branch for branch, _ in _inbox_branches(actor, claimed)]
     return or_(*branches) if branches else false()
 
 
@@ -106,9 +111,13 @@ def _inbox_rows(actor: Actor, claimed: str, conditions: Sequence[ColumnElement[b
         HumanTask.created_at,
         HumanTask.assignee_id,
     )
-    parts = [select(*columns).where(branch, *conditions) for branch in _inbox_branches(actor, claimed)]
+    # A constant per branch says which tasks are out for review, so every branch stays index-only.
+    parts = [
+        select(*columns, literal(delegated).label("out_for_review")).where(branch, *conditions)
+        for branch, delegated in _inbox_branches(actor, claimed)
+    ]
     if not parts:
-        return select(*columns).where(false()).subquery("inbox")
+        return select(*columns, literal(False).label("out_for_review")).where(false()).subquery("inbox")
     return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("inbox")
 
 
@@ -144,7 +153,7 @@ def inbox_tallies(session: Session, actor: Actor, criteria: InboxCriteria, now: 
     """
     rows = _inbox_rows(actor, CLAIMED_ANY, _due_conditions(criteria, with_overdue=False))
     overdue = rows.c.due_at < now
-    mine = rows.c.assignee_id == actor.user_id
+    mine = or_(rows.c.assignee_id == actor.user_id, rows.c.out_for_review)
     unclaimed = rows.c.assignee_id.is_(None)
     claimed = {CLAIMED_ANY: None, CLAIMED_BY_ME: mine, UNCLAIMED: unclaimed}[criteria.claimed]
     only_overdue = overdue if criteria.overdue_at is not None else None
@@ -233,6 +242,7 @@ def _views(
             state=task.state,
             assignee=assignee,
             assigned_to_me=task.assignee_id == actor.user_id,
+            out_for_review=task.delegated_by_id == actor.user_id and task.assignee_id != actor.user_id,
             due_at=task.due_at,
             due_rule=task.due_rule,
             created_at=task.created_at,

@@ -24,6 +24,7 @@ class TaskView:
     created_at: datetime
     completed_at: datetime | None = None
     completed_by: str | None = None
+    out_for_review: bool = False  # mine, delegated: the assignee is the reviewer until they hand it back
 
 
 @dataclass(frozen=True)
