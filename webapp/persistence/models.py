@@ -312,6 +312,23 @@ class BreakGlass(Base):
     ended_at: Mapped[datetime | None]
 
 
+class StudioFile(Base):
+    """A diagram (BPMN, DMN) or form (JSON Schema) as a process owner edits it in the studio.
+
+    The studio's sources are the files of ``processes/`` and ``forms/`` with these rows laid over them by
+    name; deploying makes a version from them (``process_definition``); ``ketenflow export-processes``
+    writes the active versions back to files for version control."""
+
+    __tablename__ = "studio_file"
+    __table_args__ = (UniqueConstraint("kind", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # bpmn | dmn | form
+    name: Mapped[str] = mapped_column(String(200))  # the file name, e.g. case_intake.bpmn
+    content: Mapped[str] = mapped_column(Text)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    updated_at: Mapped[datetime]
+
+
 class RateLimitBucket(Base):
     """A fixed-window counter shared by all web processes (sign-ins per address, API calls per token)."""
 

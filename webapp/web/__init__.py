@@ -20,6 +20,7 @@ from webapp.web.notifications.routes import bp as notifications_bp
 from webapp.web.processes.routes import bp as processes_bp
 from webapp.web.registers.routes import bp as registers_bp
 from webapp.web.security import local_referrer, local_target, register_security
+from webapp.web.studio import bp as studio_bp
 from webapp.web.subject.routes import bp as subject_bp
 from webapp.web.support import register_template_helpers, say
 from webapp.web.tasks.routes import bp as tasks_bp
@@ -49,6 +50,7 @@ def register_web(app: Flask) -> None:
     register_audit(app)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(subject_bp)
+    app.register_blueprint(studio_bp)
     register_i18n(app)
     register_error_handlers(app)
     register_template_helpers(app)
