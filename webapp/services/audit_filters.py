@@ -6,7 +6,6 @@ guessed at; the search says in Dutch what is wrong and shows the unfiltered list
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -14,14 +13,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from webapp.domain.audit import Action, Result
 from webapp.domain.deadlines import AMSTERDAM
 from webapp.domain.messages import N_, Message
+from webapp.services.filter_values import CASE_REFERENCE_MAX, parse_date, parse_page, shown, text_of
 
 FIELDS = ("since", "until", "user", "action", "result", "object_type", "case", "page")
-CASE_REFERENCE_MAX = 40
 USERNAME_MAX = 80
-_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
-_DUTCH_DATE = re.compile(r"([0-9]{1,2})[-/.]([0-9]{1,2})[-/.]([0-9]{4})")
-_PAGE = re.compile(r"[0-9]{1,7}")
-_EARLIEST_YEAR, _LATEST_YEAR = 2000, 2199
 
 ACTION_LABELS: dict[str, str] = {
     Action.CREATE: N_("aanmaken"),
@@ -104,78 +99,35 @@ def parse_audit_filter(
 ) -> tuple[AuditFilter, dict[str, str]]:
     """The filter the query asks for, and a Dutch message for each value that makes no sense."""
     errors: dict[str, str] = {}
-    since, errors["since"] = _parse_date(_text(params, "since"))
-    until, errors["until"] = _parse_date(_text(params, "until"))
+    since, errors["since"] = parse_date(text_of(params, "since"))
+    until, errors["until"] = parse_date(text_of(params, "until"))
     if since and until and since > until:
         errors["until"] = N_(
             "De einddatum ligt vóór de begindatum. Kies een einddatum op of na de begindatum."
         )
-    user = _text(params, "user")
+    user = text_of(params, "user")
     if user and (len(user) > USERNAME_MAX or user not in known_users):
         errors["user"] = Message(
-            "De gebruiker ‘{user}’ bestaat niet. Kies een gebruiker uit de lijst.", user=_shown(user)
+            "De gebruiker ‘{user}’ bestaat niet. Kies een gebruiker uit de lijst.", user=shown(user)
         )
-    action = _text(params, "action")
+    action = text_of(params, "action")
     if action and action not in ACTION_LABELS:
         errors["action"] = N_("Kies een handeling uit de lijst.")
-    result = _text(params, "result")
+    result = text_of(params, "result")
     if result and result not in RESULT_LABELS:
         errors["result"] = N_("Kies bij ‘Resultaat’: gelukt, geweigerd of fout.")
-    object_type = _text(params, "object_type")
+    object_type = text_of(params, "object_type")
     if object_type and object_type not in OBJECT_LABELS:
         errors["object_type"] = N_("Kies een soort gegeven uit de lijst.")
-    case = "".join(_text(params, "case").split()).upper()
+    case = "".join(text_of(params, "case").split()).upper()
     if len(case) > CASE_REFERENCE_MAX or not case.isprintable():
         errors["case"] = Message(
             "Een zaaknummer heeft hoogstens {most} tekens, zoals KF-1A2B3C4D.", most=CASE_REFERENCE_MAX
         )
-    page, errors["page"] = _parse_page(_text(params, "page"))
+    page, errors["page"] = parse_page(text_of(params, "page"))
     errors = {name: message for name, message in errors.items() if message}
     if errors:
         return AuditFilter(), errors
     return AuditFilter(
         since, until, user or None, action or None, result or None, object_type or None, case or None, page
     ), {}
-
-
-def _text(params: Mapping[str, str], name: str) -> str:
-    return (params.get(name) or "").strip()
-
-
-def _shown(value: str, limit: int = 40) -> str:
-    """A typed value quoted back in a message: shortened, so a pasted essay does not fill the page."""
-    return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
-def _parse_date(text: str) -> tuple[date | None, str]:
-    """A day as a date field sends it (2026-11-30) or as people type it (30-11-2026)."""
-    if not text:
-        return None, ""
-    iso, dutch = _ISO_DATE.fullmatch(text), _DUTCH_DATE.fullmatch(text)
-    if iso:
-        year, month, day = (int(part) for part in iso.groups())
-    elif dutch:
-        day, month, year = (int(part) for part in dutch.groups())
-    else:
-        return None, Message("‘{text}’ is geen datum. Vul een datum in als 30-11-2026.", text=_shown(text))
-    try:
-        value = date(year, month, day)
-    except ValueError:
-        return None, Message(
-            "De datum ‘{text}’ bestaat niet. Vul een datum in als 30-11-2026.", text=_shown(text)
-        )
-    if not _EARLIEST_YEAR <= value.year <= _LATEST_YEAR:
-        return None, Message(
-            "Kies een datum tussen {first} en {last}.", first=_EARLIEST_YEAR, last=_LATEST_YEAR
-        )
-    return value, ""
-
-
-def _parse_page(text: str) -> tuple[int, str]:
-    if not text:
-        return 1, ""
-    if not _PAGE.fullmatch(text) or int(text) < 1:
-        return 1, Message(
-            "Paginanummer ‘{text}’ bestaat niet: een pagina is een heel getal vanaf 1.", text=_shown(text)
-        )
-    return int(text), ""

@@ -6,7 +6,6 @@ that makes no sense is not guessed at: the inbox says in Dutch what is wrong and
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,6 +15,7 @@ from webapp.domain.audit import Action
 from webapp.domain.deadlines import AMSTERDAM
 from webapp.domain.messages import N_, Message
 from webapp.services.context import Origin, ServiceContext, audit
+from webapp.services.filter_values import CASE_REFERENCE_MAX, parse_date, parse_page, shown, text_of
 from webapp.services.task_queries import (
     CLAIMED_ANY,
     CLAIMED_BY_ME,
@@ -33,11 +33,6 @@ SORT_DUE, SORT_DUE_LAST_FIRST = "due", "-due"
 CLAIM_CHOICES = (CLAIMED_ANY, CLAIMED_BY_ME, UNCLAIMED)
 SORT_CHOICES = (SORT_DUE, SORT_DUE_LAST_FIRST)
 FIELDS = ("process", "case", "due_before", "overdue", "claimed", "sort", "page")
-CASE_REFERENCE_MAX = 40
-_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
-_DUTCH_DATE = re.compile(r"([0-9]{1,2})[-/.]([0-9]{1,2})[-/.]([0-9]{4})")
-_PAGE = re.compile(r"[0-9]{1,7}")
-_EARLIEST_YEAR, _LATEST_YEAR = 2000, 2199
 
 
 @dataclass(frozen=True)
@@ -116,29 +111,29 @@ def parse_inbox_filter(
 ) -> tuple[InboxFilter, dict[str, str]]:
     """The filter the query asks for, and a Dutch message for each value that makes no sense."""
     errors: dict[str, str] = {}
-    process = _text(params, "process")
+    process = text_of(params, "process")
     if process and process not in known_processes:
         errors["process"] = Message(
-            "De procedure ‘{process}’ bestaat niet. Kies een procedure uit de lijst.", process=_shown(process)
+            "De procedure ‘{process}’ bestaat niet. Kies een procedure uit de lijst.", process=shown(process)
         )
-    case = _text(params, "case")
+    case = text_of(params, "case")
     if len(case) > CASE_REFERENCE_MAX or not case.isprintable():
         errors["case"] = Message(
             "Een zaaknummer heeft hoogstens {most} tekens, zoals KF-1A2B3C4D.", most=CASE_REFERENCE_MAX
         )
-    due_before, errors["due_before"] = _parse_date(_text(params, "due_before"))
-    overdue = _text(params, "overdue")
+    due_before, errors["due_before"] = parse_date(text_of(params, "due_before"))
+    overdue = text_of(params, "overdue")
     if overdue not in ("", "1", "on"):
         errors["overdue"] = N_(
             "Het filter ‘Te laat’ staat aan (1) of uit (leeg); andere waarden kent het niet."
         )
-    claimed = _text(params, "claimed")
+    claimed = text_of(params, "claimed")
     if claimed not in CLAIM_CHOICES:
         errors["claimed"] = N_("Kies bij ‘Opgepakt’: alle taken, door mij opgepakt of nog niet opgepakt.")
-    sort = _text(params, "sort") or SORT_DUE
+    sort = text_of(params, "sort") or SORT_DUE
     if sort not in SORT_CHOICES:
         errors["sort"] = N_("Sorteer op termijn: de eerste termijn bovenaan of de laatste termijn bovenaan.")
-    page, errors["page"] = _parse_page(_text(params, "page"))
+    page, errors["page"] = parse_page(text_of(params, "page"))
     errors = {name: message for name, message in errors.items() if message}
     if errors:
         return InboxFilter(), errors
@@ -177,7 +172,7 @@ def show_inbox(
             limit=PAGE_SIZE,
         )
     _audit_search(ctx, actor, applied, counts.matching, origin)
-    form = {name: _text(params, name) for name in FIELDS} if errors else applied.query()
+    form = {name: text_of(params, name) for name in FIELDS} if errors else applied.query()
     return InboxPage(tasks, applied, form, errors, counts, processes, pages, now, notices)
 
 
@@ -235,49 +230,6 @@ def _audit_search(
             object_type="inbox",
             details={**applied.query(), "results": str(found)},
         )
-
-
-def _text(params: Mapping[str, str], name: str) -> str:
-    return (params.get(name) or "").strip()
-
-
-def _shown(value: str, limit: int = 40) -> str:
-    """A typed value quoted back in a message: shortened, so a pasted essay does not fill the page."""
-    return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
-def _parse_date(text: str) -> tuple[date | None, str]:
-    """A day as a date field sends it (2026-11-30) or as people type it (30-11-2026)."""
-    if not text:
-        return None, ""
-    iso, dutch = _ISO_DATE.fullmatch(text), _DUTCH_DATE.fullmatch(text)
-    if iso:
-        year, month, day = (int(part) for part in iso.groups())
-    elif dutch:
-        day, month, year = (int(part) for part in dutch.groups())
-    else:
-        return None, Message("‘{text}’ is geen datum. Vul een datum in als 30-11-2026.", text=_shown(text))
-    try:
-        value = date(year, month, day)
-    except ValueError:
-        return None, Message(
-            "De datum ‘{text}’ bestaat niet. Vul een datum in als 30-11-2026.", text=_shown(text)
-        )
-    if not _EARLIEST_YEAR <= value.year <= _LATEST_YEAR:
-        return None, Message(
-            "Kies een datum tussen {first} en {last}.", first=_EARLIEST_YEAR, last=_LATEST_YEAR
-        )
-    return value, ""
-
-
-def _parse_page(text: str) -> tuple[int, str]:
-    if not text:
-        return 1, ""
-    if not _PAGE.fullmatch(text) or int(text) < 1:
-        return 1, Message(
-            "Paginanummer ‘{text}’ bestaat niet: een pagina is een heel getal vanaf 1.", text=_shown(text)
-        )
-    return int(text), ""
 
 
 def start_of_next_day(day: date) -> datetime:
