@@ -162,16 +162,7 @@ def sign_in_with_password(
             )
             if reason == "wrong_password" and user is not None:
                 _count_failure(session, ctx, user, policy, origin)
-            audit(
-                session,
-                ctx,
-                "auth.login",
-                Action.LOGIN,
-                result=Result.DENIED,
-                actor_id=user.id if user else None,
-                origin=origin,
-                reason=reason,
-            )
+            refused_login(session, ctx, user.id if user else None, origin, reason)
             failed = True
         else:
             failed = False
@@ -186,6 +177,28 @@ def sign_in_with_password(
     if failed:
         hit(ctx, _address_key(origin), policy.address_limit)
     return SignIn(Step.REFUSED)
+
+
+def refused_login(
+    session: Session,
+    ctx: ServiceContext,
+    user_id: int | None,
+    origin: Origin,
+    reason: str,
+    details: dict[str, str] | None = None,
+) -> None:
+    """The audit line of a refused sign-in: a reason code, never what was typed."""
+    audit(
+        session,
+        ctx,
+        "auth.login",
+        Action.LOGIN,
+        result=Result.DENIED,
+        actor_id=user_id,
+        origin=origin,
+        reason=reason,
+        details=details or {},
+    )
 
 
 def sign_in_with_code(
@@ -209,16 +222,7 @@ def sign_in_with_code(
                 return _signed_in(session, ctx, user, origin, "password+totp")
             reason = "wrong_code"
             _count_failure(session, ctx, user, policy, origin)
-        audit(
-            session,
-            ctx,
-            "auth.login",
-            Action.LOGIN,
-            result=Result.DENIED,
-            actor_id=user_id,
-            origin=origin,
-            reason=reason,
-        )
+        refused_login(session, ctx, user_id, origin, reason)
     hit(ctx, _address_key(origin), policy.address_limit)
     return SignIn(Step.REFUSED)
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from webapp.domain.audit import Action, Result
+from webapp.domain.audit import Action
 from webapp.domain.messages import N_
 from webapp.persistence.models import User
 from webapp.services import users
-from webapp.services.authentication import SignIn, Step
+from webapp.services.authentication import SignIn, Step, refused_login
 from webapp.services.context import Origin, ServiceContext, audit
 
 UNKNOWN_PERSON = N_(
@@ -49,16 +49,13 @@ def sign_in_with_oidc(ctx: ServiceContext, identity: VerifiedIdentity, origin: O
                 user, linked = candidates[0], True
                 user.oidc_issuer, user.oidc_subject = identity.issuer, identity.subject
         if user is None or not user.active:
-            audit(
+            refused_login(
                 session,
                 ctx,
-                "auth.login",
-                Action.LOGIN,
-                result=Result.DENIED,
-                actor_id=user.id if user else None,
-                origin=origin,
-                reason="inactive" if user else "unknown_oidc_subject",
-                details={"method": "oidc"},
+                user.id if user else None,
+                origin,
+                "inactive" if user else "unknown_oidc_subject",
+                {"method": "oidc"},
             )
             return SignIn(Step.REFUSED)
         user.failed_logins, user.locked_until = 0, None
@@ -70,13 +67,4 @@ def sign_in_with_oidc(ctx: ServiceContext, identity: VerifiedIdentity, origin: O
 def record_failure(ctx: ServiceContext, origin: Origin, error_type: str) -> None:
     """A sign-in whose token did not validate (wrong issuer, audience, nonce, signature …)."""
     with ctx.db.write() as session:
-        audit(
-            session,
-            ctx,
-            "auth.login",
-            Action.LOGIN,
-            result=Result.DENIED,
-            origin=origin,
-            reason="oidc_invalid",
-            details={"method": "oidc", "error": error_type},
-        )
+        refused_login(session, ctx, None, origin, "oidc_invalid", {"method": "oidc", "error": error_type})
