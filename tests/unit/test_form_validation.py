@@ -339,3 +339,29 @@ def test_fields_are_frozen() -> None:
     field = form_fields(intake_schema(), None)[0]
     with pytest.raises(dataclasses.FrozenInstanceError):
         field.label = "anders"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("schema", "problem"),
+    [
+        (
+            {"type": "object", "properties": {"a": {"$ref": "https://example.invalid/x.json"}}},
+            "Verwijzingen ($ref) worden niet ondersteund; schrijf het veld uit.",
+        ),
+        (
+            {
+                "type": "object",
+                "properties": {
+                    "rows": {
+                        "type": "array",
+                        "minItems": 100000,
+                        "items": {"type": "object", "properties": {"a": {"type": "string"}}},
+                    }
+                },
+            },
+            "Een lijst vraagt hoogstens 100 rijen (minItems is 100000).",
+        ),
+    ],
+)
+def test_schemas_that_would_break_a_task_page_are_refused(schema: dict[str, Any], problem: str) -> None:
+    assert problem in check_form_schema(schema)

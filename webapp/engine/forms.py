@@ -81,10 +81,33 @@ def check_form_schema(schema: dict[str, Any]) -> list[str]:
         return [*problems, f"Geen geldig JSON Schema ({where}): {error.message}"]
     if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
         return [*problems, "Het formulier moet 'type: object' met 'properties' zijn."]
+    problems += _unsafe_problems(schema)
     problems += _required_problems(schema, "")
     for name, prop in schema["properties"].items():
         problems += _property_problems(name, prop, in_rows=False)
     return problems
+
+
+MAX_ROWS = 100  # a form asks for at most this many rows: more would render a page nobody can fill in
+
+
+def _unsafe_problems(schema: Any) -> list[str]:
+    """What validates as JSON Schema but would break a task page: references (resolved at run time, maybe
+    remotely) and forms that demand more rows than a page can show."""
+    problems: list[str] = []
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "$ref" in node or "$dynamicRef" in node:
+                problems.append("Verwijzingen ($ref) worden niet ondersteund; schrijf het veld uit.")
+            rows = node.get("minItems")
+            if isinstance(rows, int) and rows > MAX_ROWS:
+                problems.append(f"Een lijst vraagt hoogstens {MAX_ROWS} rijen (minItems is {rows}).")
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return sorted(set(problems))
 
 
 def _required_problems(schema: dict[str, Any], prefix: str) -> list[str]:
