@@ -100,12 +100,12 @@ def read_source(ctx: ServiceContext, actor: Actor, name: str) -> str:
         raise NotFound(N_("Dit bestand bestaat niet in de studio."))
     check_name(name, kind)
     _ensure_studio(ctx, actor, "studio.read")
-    with ctx.db.read() as session:
-        row = session.execute(
-            select(StudioFile).where(StudioFile.kind == kind, StudioFile.name == name)
-        ).scalar_one_or_none()
-    if row is not None:
-        return row.content
+    with ctx.db.read() as session:  # the text, not the row: a row is detached once the session closes
+        content = session.scalar(
+            select(StudioFile.content).where(StudioFile.kind == kind, StudioFile.name == name)
+        )
+    if content is not None:
+        return content
     path = Path(ctx.forms_dir if kind == "form" else ctx.processes_dir) / name
     if not path.is_file():
         raise NotFound(N_("Dit bestand bestaat niet in de studio."))
