@@ -75,6 +75,7 @@ class Ids:
             process="demo_subject_request",
             kind="case",
             message="bestaat_niet",
+            version=1,  # the demo process's only deployed version
         )
 
 

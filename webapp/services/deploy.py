@@ -12,7 +12,7 @@ from webapp.domain.audit import Action
 from webapp.engine.catalogue import Bundle, CheckReport, check_directory
 from webapp.engine.spec_checks import Problem
 from webapp.persistence.models import ProcessDefinition
-from webapp.services.context import ServiceContext, audit
+from webapp.services.context import Origin, ServiceContext, audit
 
 
 @dataclass
@@ -42,7 +42,7 @@ def deploy_directory(ctx: ServiceContext, actor_id: int | None = None) -> Deploy
 
 
 def deploy_bundle(
-    session: Session, ctx: ServiceContext, bundle: Bundle, actor_id: int | None
+    session: Session, ctx: ServiceContext, bundle: Bundle, actor_id: int | None, origin: Origin | None = None
 ) -> tuple[int, bool]:
     active = session.execute(
         select(ProcessDefinition).where(
@@ -80,6 +80,7 @@ def deploy_bundle(
         "process.deployed",
         Action.CREATE,
         actor_id=actor_id,
+        origin=origin,
         object_type="process_definition",
         object_id=f"{bundle.process_id}:{definition.version}",
     )
