@@ -359,7 +359,7 @@ def test_fields_are_frozen() -> None:
                     }
                 },
             },
-            "Een lijst vraagt hoogstens 100 rijen (minItems is 100000).",
+            "Een lijst vraagt hoogstens 50 rijen (minItems is 100000).",
         ),
     ],
 )

@@ -88,7 +88,7 @@ def check_form_schema(schema: dict[str, Any]) -> list[str]:
     return problems
 
 
-MAX_ROWS = 100  # a form asks for at most this many rows: more would render a page nobody can fill in
+MAX_ROWS = 50  # a form asks for at most this many rows: more would render a page nobody can fill in
 
 
 def _unsafe_problems(schema: Any) -> list[str]:
