@@ -18,8 +18,8 @@ translations: $(STAMP)
 
 run: $(STAMP) translations
 	$(BIN)/ketenflow init-db
-	$(BIN)/ketenflow deploy
 	$(BIN)/ketenflow seed-demo
+	# `ketenflow run` deploys new and changed files of processes/ first, never undoing a studio deploy.
 	# The demo's FG, admin and process owner sign in with the password only; production requires TOTP for them.
 	KETENFLOW_TOTP_REQUIRED_ROLES= $(BIN)/ketenflow run
 

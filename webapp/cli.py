@@ -1,4 +1,4 @@
-"""The ``ketenflow`` command: run, worker, init-db, deploy, check-processes, seed-demo."""
+"""The ``ketenflow`` command: run, worker, init-db, deploy, check-processes, export-processes, seed-demo."""
 
 from __future__ import annotations
 
@@ -51,6 +51,33 @@ def _deploy(ctx: ServiceContext) -> int:
         print(f"uitgerold: {process_id} versie {version}")
     for process_id, version in result.unchanged:
         print(f"ongewijzigd: {process_id} versie {version}")
+    for problem in result.problems:
+        print(f"FOUT, niet uitgerold: {problem}", file=sys.stderr)
+    return 0 if result.ok else 1
+
+
+def _export(ctx: ServiceContext, settings: Settings, to: str | None) -> int:
+    from webapp.services.process_files import export_processes
+
+    processes_dir, forms_dir = Path(settings.processes_dir), Path(settings.forms_dir)
+    if to:
+        processes_dir, forms_dir = Path(to) / "processes", Path(to) / "forms"
+    result = export_processes(ctx, processes_dir, forms_dir)
+    for label in result.created:
+        print(f"nieuw: {label}")
+    for label in result.written:
+        print(f"bijgewerkt: {label}")
+    print(f"ongewijzigd: {len(result.unchanged)} bestanden")
+    return 0
+
+
+def _deploy_at_start(ctx: ServiceContext) -> int:
+    """Deploy new processes and files never deployed before; studio deploys stay active (README, Studio)."""
+    from webapp.services.process_files import deploy_new_files
+
+    result = deploy_new_files(ctx)
+    for process_id, version in result.deployed:
+        print(f"uitgerold: {process_id} versie {version}")
     for problem in result.problems:
         print(f"FOUT, niet uitgerold: {problem}", file=sys.stderr)
     return 0 if result.ok else 1
@@ -124,6 +151,8 @@ def _run(ctx: ServiceContext, settings: Settings) -> int:
     # reverse proxy; several processes on PostgreSQL run under gunicorn instead.
     from waitress import serve
 
+    if _deploy_at_start(ctx) != 0:
+        return 1
     stop = threading.Event()
     worker = threading.Thread(
         target=run_worker, args=(ctx, f"web:{os.getpid()}", stop, settings.timer_poll_seconds), daemon=True
@@ -156,6 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     audit_commands.add_parser("verify", help="de hashketen van het auditlog controleren")
     sub.add_parser("generate-key", help="een nieuwe sleutel voor KETENFLOW_DATA_KEYS").add_argument("--id")
+    export = sub.add_parser("export-processes", help="de actieve versies naar processes/ en forms/ schrijven")
+    export.add_argument("--to", help="een andere map (met daarin processes/ en forms/)")
     rotate = sub.add_parser("rotate-keys", help="alle versleutelde gegevens onder de eerste sleutel brengen")
     rotate.add_argument("--batch", type=int, default=200)
     args = parser.parse_args(argv)
@@ -176,6 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": lambda: _run(ctx, settings),
         "audit": lambda: _audit_verify(ctx),  # "verify" is its only subcommand
         "rotate-keys": lambda: _rotate_keys(ctx, args.batch),
+        "export-processes": lambda: _export(ctx, settings, args.to),
     }
     return commands[args.command]()
 
