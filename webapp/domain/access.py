@@ -217,6 +217,26 @@ def may_deploy(actor: Actor) -> Decision:
     return Decision(False, N_("Alleen een procesbeheerder mag processen uitrollen."))
 
 
+PROCESS_STATE_ANY_ORGANISATION = frozenset({Role.PROCESS_OWNER, Role.ADMIN})
+PROCESS_STATE_OWN_ORGANISATION = frozenset({Role.MANAGER, Role.FG})
+
+
+def may_view_process_state(actor: Actor, organisation_id: int, *, sees_instance: bool = False) -> Decision:
+    """An instance's diagram with where it stands (the path taken, the open tasks with their role and due
+    date, the timers waiting): the process's structure, never the case's data. Process owners and
+    administrators see it for every organisation (they answer for the diagrams); the managers and the FG of
+    the owning organisation (deadlines and supervision); and whoever sees the whole instance itself
+    (``sees_instance``: ``instance_scope(...).whole``)."""
+    if sees_instance or actor.roles & PROCESS_STATE_ANY_ORGANISATION:
+        return ALLOW
+    if any(
+        m.organisation_id == organisation_id and m.role in PROCESS_STATE_OWN_ORGANISATION
+        for m in actor.memberships
+    ):
+        return ALLOW
+    return Decision(False, N_("U mag het procesverloop van deze zaak niet inzien."))
+
+
 def may_read_register(actor: Actor, organisation_id: int, readers: frozenset[Role]) -> Decision:
     """Registers hold the process's record of a case; each names the roles that read it, and the FG reads
     every register of its own organisation."""
