@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "webapp" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
-PLACEHOLDER = re.compile(r"\{[a-z_]+\}|%\([a-z_]+\)s")
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}|%\([a-z_]+\)[sd]")
 
 
 def _texts_in_the_code() -> dict[str, str]:
@@ -40,7 +40,12 @@ def _texts_in_the_code() -> dict[str, str]:
 
 def test_every_text_has_an_english_translation_with_the_same_placeholders() -> None:
     with CATALOGUE.open("rb") as po_file:
-        catalogue = {m.id: m.string for m in read_po(po_file) if m.id and isinstance(m.id, str)}
+        catalogue: dict[str, str] = {}
+        for entry in read_po(po_file):
+            if isinstance(entry.id, tuple):  # ngettext: singular and plural, each with its English form
+                catalogue.update(zip(entry.id, entry.string or ("", ""), strict=False))
+            elif entry.id:
+                catalogue[entry.id] = entry.string
     missing = {text: where for text, where in _texts_in_the_code().items() if not catalogue.get(text)}
     assert not missing, (
         f"{len(missing)} texts without English (run `make messages`): {list(missing.items())[:5]}"

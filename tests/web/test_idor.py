@@ -61,6 +61,11 @@ PROBES: dict[str, Probe] = {
     ),
     "instance page": Probe("GET", "/instances/{instance}", NO_CASE_ROLE),
     "instance event": Probe("POST", "/instances/{instance}/events/{message}", NO_CASE_ROLE),
+    # The diagram is open to every role of Weert (process owner and admin of any organisation, Weert's manager
+    # and FG, the case roles): only the other organisation is refused.
+    "instance diagram": Probe("GET", "/instances/{instance}/diagram", ()),
+    "instance diagram bpmn": Probe("GET", "/instances/{instance}/diagram.bpmn", ()),
+    "instance diagram marks": Probe("GET", "/instances/{instance}/diagram-marks.json", ()),
     "register entry": Probe("GET", "/registers/{kind}/{entry}", ("hulpverlener", "manager", "beheerder")),
     "notification": Probe("POST", "/notifications/{notification}/read", ("collega", "fg", "manager")),
     "token revoke": Probe("POST", "/account/tokens/{token}/revoke", ("collega", "fg", "beheerder")),

@@ -50,6 +50,19 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "cases.comment": ("POST", "/cases/{case}/comments", "422 422 422 422 403 403 403 302"),
     "cases.start": ("POST", "/cases/{case}/related", "302 302 302 302 403 403 403 302"),
     "instances.show": ("GET", "/instances/{instance}", "200 200 200 200 403 403 403 302"),
+    # the instance's diagram with where it stands: structure, no case data; also for the process owner, the
+    # administrator and the owning organisation's manager
+    "instances.diagram": ("GET", "/instances/{instance}/diagram", "200 200 200 200 200 200 200 302"),
+    "instances.diagram_bpmn": (
+        "GET",
+        "/instances/{instance}/diagram.bpmn",
+        "200 200 200 200 200 200 200 302",
+    ),
+    "instances.diagram_marks": (
+        "GET",
+        "/instances/{instance}/diagram-marks.json",
+        "200 200 200 200 200 200 200 302",
+    ),
     "instances.raise_event": (
         "POST",
         "/instances/{instance}/events/{message}",
@@ -107,6 +120,101 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "api.processes": ("GET", "/api/v1/processes", "200 200 200 200 200 200 200 401"),
     "api.start": ("POST", "/api/v1/processes/{process}/instances", "201 201 403 403 403 403 403 401"),
     "api.instance": ("GET", "/api/v1/instances/{instance}", "200 200 200 200 403 403 403 401"),
+    # the studio's modeler: process owners and administrators ("{process}.bpmn" is demo_subject_request.bpmn;
+    # a save without a diagram: 422)
+    "studio.modeler": ("GET", "/studio/diagrams/{process}.bpmn", "403 403 403 403 200 403 200 302"),
+    "studio.modeler_xml": ("GET", "/studio/diagrams/{process}.bpmn/xml", "403 403 403 403 200 403 200 302"),
+    "studio.modeler_save": ("POST", "/studio/diagrams/{process}.bpmn", "403 403 403 403 422 403 422 302"),
+    "studio.modeler_forms": ("GET", "/studio/forms.json", "403 403 403 403 200 403 200 302"),
+    # the studio's form editor: process owners and administrators (posts without a schema or name: 422);
+    # "{kind}_registration" is the form case_registration.schema.json
+    "studio.forms": ("GET", "/studio/forms", "403 403 403 403 200 403 200 302"),
+    "studio.form_create": ("POST", "/studio/forms", "403 403 403 403 422 403 422 302"),
+    "studio.form_edit": (
+        "GET",
+        "/studio/forms/{kind}_registration.schema.json",
+        "403 403 403 403 200 403 200 302",
+    ),
+    "studio.form_save": (
+        "POST",
+        "/studio/forms/{kind}_registration.schema.json",
+        "403 403 403 403 422 403 422 302",
+    ),
+    "studio.form_preview": (
+        "POST",
+        "/studio/forms/{kind}_registration.schema.json/preview",
+        "403 403 403 403 422 403 422 302",
+    ),
+    # the studio's test-run: process owners and administrators (a start without a moment: 422); a run is
+    # its starter's only, and "{message}" names no run (nor task): 404 with a Dutch message
+    "studio.test_run_new": (
+        "GET",
+        "/studio/diagrams/{process}/test-run",
+        "403 403 403 403 200 403 200 302",
+    ),
+    "studio.test_run_start": (
+        "POST",
+        "/studio/diagrams/{process}/test-run",
+        "403 403 403 403 422 403 422 302",
+    ),
+    "studio.test_run_show": ("GET", "/studio/test-runs/{message}", "403 403 403 403 404 403 404 302"),
+    "studio.test_run_diagram": (
+        "GET",
+        "/studio/test-runs/{message}/diagram.bpmn",
+        "403 403 403 403 404 403 404 302",
+    ),
+    "studio.test_run_marks": (
+        "GET",
+        "/studio/test-runs/{message}/marks.json",
+        "403 403 403 403 404 403 404 302",
+    ),
+    "studio.test_run_complete": (
+        "POST",
+        "/studio/test-runs/{message}/tasks/{message}",
+        "403 403 403 403 404 403 404 302",
+    ),
+    "studio.test_run_advance": (
+        "POST",
+        "/studio/test-runs/{message}/advance",
+        "403 403 403 403 404 403 404 302",
+    ),
+    "studio.test_run_restart": (
+        "POST",
+        "/studio/test-runs/{message}/restart",
+        "403 403 403 403 404 403 404 302",
+    ),
+    # the studio's import and export: process owners and administrators (an upload without a file: 422)
+    "studio.download": ("GET", "/studio/diagrams/{process}.bpmn/download", "403 403 403 403 200 403 200 302"),
+    "studio.import_form": ("GET", "/studio/import", "403 403 403 403 200 403 200 302"),
+    "studio.import_upload": ("POST", "/studio/import", "403 403 403 403 422 403 422 302"),
+    "studio.import_report": ("GET", "/studio/import/{process}.bpmn", "403 403 403 403 200 403 200 302"),
+    "studio.import_marks": (
+        "GET",
+        "/studio/import/{process}.bpmn/marks.json",
+        "403 403 403 403 200 403 200 302",
+    ),
+    # the studio's process list, versions, check, deploy and diff: process owners and administrators (a check
+    # without a diagram: 400; deploying the unchanged demo: 302 back to its versions)
+    "studio.index": ("GET", "/studio", "403 403 403 403 200 403 200 302"),
+    "studio.check_all": ("GET", "/studio/check", "403 403 403 403 200 403 200 302"),
+    "studio.process": ("GET", "/studio/processes/{process}", "403 403 403 403 200 403 200 302"),
+    "studio.check_diagram_json": (
+        "POST",
+        "/studio/diagrams/{process}/check",
+        "403 403 403 403 400 403 400 302",
+    ),
+    "studio.deploy": ("POST", "/studio/diagrams/{process}/deploy", "403 403 403 403 302 403 302 302"),
+    "studio.version_bpmn": (
+        "GET",
+        "/studio/processes/{process}/versions/{version}.bpmn",
+        "403 403 403 403 200 403 200 302",
+    ),
+    "studio.diff": ("GET", "/studio/processes/{process}/diff", "403 403 403 403 200 403 200 302"),
+    "studio.diff_marks": (
+        "GET",
+        "/studio/processes/{process}/diff/marks.json",
+        "403 403 403 403 200 403 200 302",
+    ),
 }
 
 # What the API's state-changing calls send: a well-formed body, so that the access rule decides.
