@@ -216,7 +216,8 @@
         }
         clearProblems();
         showProblems(problems);
-        summary.textContent = problems.length ? format(texts.checkProblems, { count: problems.length }) : texts.checkOk;
+        summary.textContent = problems.length === 1 ? texts.checkProblem
+          : problems.length ? format(texts.checkProblems, { count: problems.length }) : texts.checkOk;
         say(summary.textContent, problems.length ? "error" : "success");
       })
       .catch(function () {
