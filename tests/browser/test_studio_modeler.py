@@ -390,9 +390,7 @@ def test_check_pins_each_problem_on_its_element_and_lists_it(page: Page, browser
     problems = page.get_by_role("region", name="Controle")
     expect(problems.get_by_role("listitem")).to_have_count(2)
     assert task in posted[0]["xml"]
-    expect(page.get_by_role("alert")).to_have_text(
-        "2 problemen gevonden; zie Controle naast het diagram."
-    )
+    expect(page.get_by_role("alert")).to_have_text("2 problemen gevonden; zie Controle naast het diagram.")
     marked = page.locator(f"#kf-modeler [data-element-id='{task}']").first
     expect(marked).to_have_class(re.compile(r"\bkf-problem\b"))
     expect(page.locator("#kf-modeler .kf-overlay-problem")).to_have_text(
