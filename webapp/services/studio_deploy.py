@@ -25,8 +25,8 @@ from webapp.engine.spec_checks import Problem
 from webapp.services.context import Origin, ServiceContext, audit
 from webapp.services.deploy import deploy_bundle
 from webapp.services.studio_diff import BPMN, SPIFF
-from webapp.services.studio_sources import MAX_BYTES, Sources, load_sources
-from webapp.services.studio_versions import UNKNOWN_PROCESS, ensure_studio
+from webapp.services.studio_sources import MAX_BYTES, Sources, ensure_studio, load_sources
+from webapp.services.studio_versions import UNKNOWN_PROCESS
 
 _PROCESS_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,94}$")  # a file stem that can be a BPMN process id
 _FORM_KEYS = ("formJsonSchemaFilename", "formUiSchemaFilename")

@@ -16,17 +16,16 @@ from typing import Any
 
 from sqlalchemy import select
 
-from webapp.domain import access
 from webapp.domain.access import Actor
-from webapp.domain.audit import Action
-from webapp.domain.errors import AccessDenied, FormInvalid, NotFound
+from webapp.domain.errors import FormInvalid, NotFound
 from webapp.domain.messages import N_, Message
 from webapp.engine.forms import Field, check_form_schema, form_fields, validate_form_data
 from webapp.persistence.models import StudioFile
-from webapp.services.context import Origin, ServiceContext, audit_denial
+from webapp.services.context import Origin, ServiceContext
 from webapp.services.studio_sources import (
     check_name,
     check_studio,
+    ensure_studio,
     load_sources,
     read_source,
     save_source,
@@ -329,9 +328,4 @@ def create_form(ctx: ServiceContext, actor: Actor, raw_name: str, origin: Origin
 
 
 def _ensure_studio(ctx: ServiceContext, actor: Actor) -> None:
-    decision = access.may_deploy(actor)
-    if not decision:
-        audit_denial(
-            ctx, "studio.form", Action.READ, decision.reason, actor_id=actor.user_id, object_type="studio"
-        )
-        raise AccessDenied(decision.reason)
+    ensure_studio(ctx, actor, "studio.form")

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from webapp.domain import access
 from webapp.domain.access import Actor
 from webapp.domain.audit import Action
 from webapp.domain.errors import AccessDenied, FormInvalid
@@ -25,8 +24,15 @@ from webapp.engine.import_report import ImportItem, import_report
 from webapp.engine.safe_xml import MAX_XML_BYTES, UnsafeXml, parse_xml
 from webapp.engine.spec_checks import Problem
 from webapp.persistence.models import StudioFile
-from webapp.services.context import Origin, ServiceContext, audit_denial
-from webapp.services.studio_sources import check_name, check_studio, kind_of, read_source, save_source
+from webapp.services.context import Origin, ServiceContext
+from webapp.services.studio_sources import (
+    check_name,
+    check_studio,
+    ensure_studio,
+    kind_of,
+    read_source,
+    save_source,
+)
 
 log = logging.getLogger(__name__)
 _UNSAFE_CHARACTERS = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -57,12 +63,7 @@ class ImportCheck:
 
 
 def ensure_may_import(ctx: ServiceContext, actor: Actor) -> None:
-    decision = access.may_deploy(actor)
-    if not decision:
-        audit_denial(
-            ctx, "studio.import", Action.CREATE, decision.reason, actor_id=actor.user_id, object_type="studio"
-        )
-        raise AccessDenied(decision.reason)
+    ensure_studio(ctx, actor, "studio.import", action=Action.CREATE)
 
 
 def name_for_upload(uploaded: str, typed: str) -> str:

@@ -10,15 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from webapp.domain import access
 from webapp.domain.access import Actor
-from webapp.domain.audit import Action
-from webapp.domain.errors import AccessDenied, FormInvalid, NotFound
+from webapp.domain.errors import FormInvalid, NotFound
 from webapp.domain.legal_rules import RULES
 from webapp.domain.messages import N_, Message
 from webapp.engine.safe_xml import UnsafeXml, parse_xml
-from webapp.services.context import Origin, ServiceContext, audit_denial
-from webapp.services.studio_sources import kind_of, load_sources, read_source, save_source
+from webapp.services.context import Origin, ServiceContext
+from webapp.services.studio_sources import ensure_studio, kind_of, load_sources, read_source, save_source
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SCHEMA_SUFFIX = ".schema.json"
@@ -39,14 +37,6 @@ class ModelerChoices:
     forms: list[FormChoice]
     process_ids: list[str]  # the executable process of a .bpmn file has the file's stem as its id
     legal_rules: list[str]
-
-
-def ensure_studio(ctx: ServiceContext, actor: Actor, event: str) -> None:
-    """Process owners and administrators only; a refusal is audited."""
-    decision = access.may_deploy(actor)
-    if not decision:
-        audit_denial(ctx, event, Action.READ, decision.reason, actor_id=actor.user_id, object_type="studio")
-        raise AccessDenied(decision.reason)
 
 
 def open_diagram(ctx: ServiceContext, actor: Actor, name: str) -> str:

@@ -85,7 +85,7 @@ def load_sources(ctx: ServiceContext, session: Session) -> Sources:
 
 def check_studio(ctx: ServiceContext, actor: Actor) -> CheckReport:
     """The catalogue check over the studio's sources (the same checks as ``ketenflow check-processes``)."""
-    _ensure_studio(ctx, actor, "studio.check")
+    ensure_studio(ctx, actor, "studio.check")
     with ctx.db.read() as session:
         sources = load_sources(ctx, session)
     report = check_sources(sources.files, sources.forms)
@@ -99,7 +99,7 @@ def read_source(ctx: ServiceContext, actor: Actor, name: str) -> str:
     if kind is None:
         raise NotFound(N_("Dit bestand bestaat niet in de studio."))
     check_name(name, kind)
-    _ensure_studio(ctx, actor, "studio.read")
+    ensure_studio(ctx, actor, "studio.read")
     with ctx.db.read() as session:  # the text, not the row: a row is detached once the session closes
         content = session.scalar(
             select(StudioFile.content).where(StudioFile.kind == kind, StudioFile.name == name)
@@ -120,7 +120,7 @@ def save_source(
     if kind is None:
         raise FormInvalid({"name": N_("Kies een .bpmn-, .dmn- of .json-bestand.")})
     check_name(name, kind)
-    _ensure_studio(ctx, actor, "studio.save")
+    ensure_studio(ctx, actor, "studio.save")
     if len(content.encode("utf-8")) > MAX_BYTES:
         raise FormInvalid({"content": N_("Dit bestand is groter dan 5 MB; de studio bewaart het niet.")})
     with ctx.db.write() as session:
@@ -143,8 +143,20 @@ def save_source(
         )
 
 
-def _ensure_studio(ctx: ServiceContext, actor: Actor, event: str) -> None:
+def ensure_studio(
+    ctx: ServiceContext, actor: Actor, event: str, object_id: str | None = None, action: Action = Action.READ
+) -> None:
+    """The studio is for process owners and administrators only; a refusal is audited. Every studio
+    service asks here."""
     decision = access.may_deploy(actor)
     if not decision:
-        audit_denial(ctx, event, Action.READ, decision.reason, actor_id=actor.user_id, object_type="studio")
+        audit_denial(
+            ctx,
+            event,
+            action,
+            decision.reason,
+            actor_id=actor.user_id,
+            object_type="studio",
+            object_id=object_id,
+        )
         raise AccessDenied(decision.reason)

@@ -16,17 +16,15 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from webapp.domain import access
 from webapp.domain.access import Actor
-from webapp.domain.audit import Action
-from webapp.domain.errors import AccessDenied, NotFound
+from webapp.domain.errors import NotFound
 from webapp.domain.messages import N_, Message
 from webapp.engine.safe_xml import UnsafeXml, parse_xml
 from webapp.persistence.models import ProcessDefinition, ProcessInstance, StudioFile, User
-from webapp.services.context import ServiceContext, audit_denial
+from webapp.services.context import ServiceContext
 from webapp.services.definitions import DefinitionSnapshot
 from webapp.services.studio_diff import BPMN, BpmnDiff, diff_bpmn
-from webapp.services.studio_sources import load_sources
+from webapp.services.studio_sources import ensure_studio, load_sources
 
 RUNNING = ("running", "waiting", "error")  # the states of an instance that still lives on its version
 UNKNOWN_PROCESS = N_("Deze procedure bestaat niet in de studio.")
@@ -82,24 +80,6 @@ class VersionComparison:
     new: int
     diff: BpmnDiff
     files: list[FileChange]  # the bundle's other files (called diagrams, decisions, forms)
-
-
-def ensure_studio(
-    ctx: ServiceContext, actor: Actor, event: str, object_id: str | None = None, action: Action = Action.READ
-) -> None:
-    """Process owners and administrators only; a refusal is audited."""
-    decision = access.may_deploy(actor)
-    if not decision:
-        audit_denial(
-            ctx,
-            event,
-            action,
-            decision.reason,
-            actor_id=actor.user_id,
-            object_type="studio",
-            object_id=object_id,
-        )
-        raise AccessDenied(decision.reason)
 
 
 def list_processes(ctx: ServiceContext, actor: Actor) -> list[ProcessSummary]:

@@ -15,21 +15,20 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from webapp.domain import access
 from webapp.domain.access import Actor
 from webapp.domain.audit import Action
 from webapp.domain.clock import ManualClock, as_utc
 from webapp.domain.deadlines import AMSTERDAM
-from webapp.domain.errors import AccessDenied, NotFound, ProcessError
+from webapp.domain.errors import NotFound, ProcessError
 from webapp.domain.legal_rules.registry import CONTEXT_ACTOR, CONTEXT_COMPLETED_BY, CONTEXT_NOW
 from webapp.domain.messages import N_, Message
 from webapp.domain.roles import DEFAULT_TASK_ROLE, role_for_lane
 from webapp.engine.catalogue import Bundle, CheckReport
 from webapp.engine.progress import outline, progress
 from webapp.engine.runtime import LoadedWorkflow
-from webapp.services.context import Origin, ServiceContext, audit, audit_denial
+from webapp.services.context import Origin, ServiceContext, audit
 from webapp.services.projections import task_deadline
-from webapp.services.studio_sources import check_studio
+from webapp.services.studio_sources import check_studio, ensure_studio
 from webapp.services.tasks import _validate, _with_emptied_fields, fields_of
 from webapp.services.test_run_store import (
     LogLine,
@@ -245,12 +244,7 @@ def _names(name: str) -> tuple[str, str]:
 
 
 def _run(ctx: ServiceContext, actor: Actor, run_id: str) -> StoredRun:
-    decision = access.may_deploy(actor)
-    if not decision:
-        audit_denial(
-            ctx, "studio.test_run", Action.READ, decision.reason, actor_id=actor.user_id, object_type="studio"
-        )
-        raise AccessDenied(decision.reason)
+    ensure_studio(ctx, actor, "studio.test_run")
     return STORE.get(run_id, actor.user_id, ctx.clock.now())
 
 
