@@ -1,4 +1,5 @@
-"""The ``ketenflow`` command: run, worker, init-db, deploy, check-processes, export-processes, seed-demo."""
+"""The ``ketenflow`` command: run, worker, init-db, deploy, check-processes, export-processes, seed-demo,
+rebuild-statistics."""
 
 from __future__ import annotations
 
@@ -34,6 +35,26 @@ def migrate(settings: Settings) -> None:
     config.set_main_option("sqlalchemy.url", settings.database_url.replace("%", "%%"))
     config.attributes["ketenflow_keyring"] = settings.data_keyring()  # migration 0006 encrypts with it
     command.upgrade(config, "head")
+
+
+STATISTICS_REVISION = "0009"  # the migration that added the managers' summary tables
+
+
+def _revision(settings: Settings) -> str | None:
+    """The database's migration revision before an upgrade (None for a new database)."""
+    from alembic.runtime.migration import MigrationContext
+
+    from webapp.persistence.db import make_engine
+
+    url = settings.database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return None
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
 
 
 def _check(ctx: ServiceContext) -> int:
@@ -134,6 +155,21 @@ def _rotate_keys(ctx: ServiceContext, batch: int) -> int:
     return 0
 
 
+def _rebuild_statistics(ctx: ServiceContext, check_only: bool) -> int:
+    from webapp.services.statistics_rebuild import rebuild_statistics
+
+    report = rebuild_statistics(ctx, write=not check_only)
+    for table, rows in report.rows.items():
+        print(f"{table}: {rows} regels, {report.changed[table]} anders dan opgeslagen")
+    if report.kept_deadlines:
+        print(f"{report.kept_deadlines} termijnen van vernietigde zaken bewaard zoals ze waren")
+    if check_only:
+        print("in orde: de tabellen kloppen" if report.consistent else "NIET in orde: zie de verschillen")
+        return 0 if report.consistent else 1
+    print("klaar: de overzichtstabellen zijn opnieuw berekend")
+    return 0
+
+
 def _worker(ctx: ServiceContext, settings: Settings) -> int:
     stop = threading.Event()
 
@@ -189,14 +225,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     export.add_argument("--to", help="een andere map (met daarin processes/ en forms/)")
     rotate = sub.add_parser("rotate-keys", help="alle versleutelde gegevens onder de eerste sleutel brengen")
     rotate.add_argument("--batch", type=int, default=200)
+    rebuild = sub.add_parser(
+        "rebuild-statistics",
+        help="de overzichtstabellen van de rapportages opnieuw berekenen uit de zaken, taken en registers",
+    )
+    rebuild.add_argument(
+        "--controleer", action="store_true", help="alleen vergelijken met wat is opgeslagen, niets wijzigen"
+    )
     args = parser.parse_args(argv)
     if args.command == "generate-key":  # before the settings: production refuses to start without a key
         return _generate_key(args.id)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
     if args.command == "init-db":
+        before = _revision(settings)
         migrate(settings)
         print("database bijgewerkt")
+        if before is not None and before < STATISTICS_REVISION:
+            # The managers' summary tables arrived empty with this upgrade: count what is already stored.
+            return _rebuild_statistics(build_context(settings), check_only=False)
         return 0
     ctx = build_context(settings)
     commands = {
@@ -208,6 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "audit": lambda: _audit_verify(ctx),  # "verify" is its only subcommand
         "rotate-keys": lambda: _rotate_keys(ctx, args.batch),
         "export-processes": lambda: _export(ctx, settings, args.to),
+        "rebuild-statistics": lambda: _rebuild_statistics(ctx, args.controleer),
     }
     return commands[args.command]()
 

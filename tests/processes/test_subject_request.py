@@ -11,11 +11,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from tests.factories import home_organisation, login
 from tests.processes.scenario import next_due, open_tasks, task_id
 from webapp.domain.access import Actor
 from webapp.domain.errors import AccessDenied
+from webapp.persistence.models import StepDuration
 from webapp.services.context import ServiceContext
 from webapp.services.instances import start_process, view_instance
 from webapp.services.registers import list_register, view_register_entry
@@ -190,6 +192,12 @@ def test_grant_with_objection_informs_every_partner_and_fills_the_register(ctx: 
         "afgesloten_op",
     ]
     assert view_register_entry(ctx, fg, "subject_request", row.id).fields == row.fields
+    # The lead-time statistics name a step as its diagram does: the partner of each task is case data.
+    with ctx.db.read() as session:
+        counted = set(
+            session.scalars(select(StepDuration.step_name).where(StepDuration.bpmn_id == "notify_partners"))
+        )
+    assert counted == {PARTNER}
 
 
 def test_the_register_is_read_by_the_fg_of_the_own_organisation_only(ctx: ServiceContext) -> None:

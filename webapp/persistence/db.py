@@ -83,5 +83,15 @@ class Database:
             finally:
                 session.rollback()
 
+    def refresh_planner_statistics(self) -> None:
+        """Let SQLite's planner know the tables' shapes (ANALYZE), as PostgreSQL's autovacuum does by itself:
+        the managers' reports rely on index skip-scans that SQLite only picks with statistics. The analysis
+        limit samples each index, so this takes well under a second even on a large database."""
+        if not self._sqlite:
+            return
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+            connection.exec_driver_sql("ANALYZE")
+
     def dispose(self) -> None:
         self.engine.dispose()

@@ -24,6 +24,7 @@ from webapp.persistence.models import (
 from webapp.services.case_scope import active_grant, scope_of, task_facts
 from webapp.services.context import Origin, ServiceContext, audit, audit_denial
 from webapp.services.projections import sync_instance
+from webapp.services.statistics import INSTANCE_STARTED, count
 from webapp.services.task_queries import tasks_of_instance
 from webapp.services.views import HistoryLine, InstanceView, StartableProcess, StartResult
 
@@ -106,6 +107,7 @@ def start_process(
         )
         session.add(instance)
         session.flush()
+        count(session, instance.started_at, snapshot.process_id, organisation_id, INSTANCE_STARTED)
         created = sync_instance(session, ctx, instance, loaded, open_before=set())
         session.flush()
         audit(

@@ -5,20 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import CursorResult, Result, delete, insert, update
 from sqlalchemy.orm import Session
 
 from webapp.domain.deadlines import AMSTERDAM, Deadline, DueRule, compute_deadline, end_of_day, local_date
 from webapp.domain.messages import N_
 from webapp.domain.roles import DEFAULT_TASK_ROLE, role_for_lane
+from webapp.domain.statistics import deadline_kind
 from webapp.engine.runtime import LoadedWorkflow, ReadyTask
 from webapp.engine.scripting import parse_start
 from webapp.persistence.models import JOBS, HumanTask, ProcessInstance
 from webapp.services.context import ServiceContext
 from webapp.services.notifications import notify_new_tasks
 from webapp.services.registers import close_registers
+from webapp.services.statistics import INSTANCE_COMPLETED, TASK_CANCELLED, count
 
 TIMER_JOB = "timer"
 
@@ -39,8 +41,9 @@ def sync_instance(
     now = ctx.clock.now()
     ready = {task.task_id: task for task in ctx.runtime.ready_tasks(loaded)}
     gone = open_before - ready.keys()
+    process_id = ctx.definitions.get(session, instance.definition_id).process_id
     if gone:  # interrupted by a boundary event or cancelled by the engine
-        session.execute(
+        cancelled = session.execute(
             update(HumanTask)
             .where(
                 HumanTask.instance_id == instance.id,
@@ -50,6 +53,7 @@ def sync_instance(
             .values(state="cancelled", completed_at=now, draft=None, draft_by_id=None, draft_saved_at=None),
             execution_options={"synchronize_session": False},
         )
+        count(session, now, process_id, instance.organisation_id, TASK_CANCELLED, _rows(cancelled))
     created = [
         _new_task(instance, task, now) for task_id, task in ready.items() if task_id not in open_before
     ]
@@ -57,6 +61,8 @@ def sync_instance(
     instance.serialization = ctx.runtime.dump(loaded)
     instance.next_due_at = ctx.runtime.next_due(loaded)
     if ctx.runtime.is_completed(loaded):
+        if instance.status != "completed":
+            count(session, now, process_id, instance.organisation_id, INSTANCE_COMPLETED)
         instance.status, instance.ended_at = "completed", now
         close_registers(session, instance.id, now)
     else:
@@ -67,11 +73,16 @@ def sync_instance(
     return created
 
 
+def _rows(result: Result[Any]) -> int:
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
 def _new_task(instance: ProcessInstance, task: ReadyTask, now: datetime) -> HumanTask:
     role = role_for_lane(task.lane) or DEFAULT_TASK_ROLE
     deadline = task_deadline(task, now)
     return HumanTask(
         instance_id=instance.id,
+        definition_id=instance.definition_id,
         spiff_task_id=task.task_id,
         bpmn_id=task.bpmn_id,
         name=task.name[:200],
@@ -83,6 +94,7 @@ def _new_task(instance: ProcessInstance, task: ReadyTask, now: datetime) -> Huma
         instructions=task.instructions,
         due_at=deadline.due_at if deadline else None,
         due_rule=deadline.rule_text if deadline else None,
+        deadline_kind=deadline_kind(task.due_in, task.due_rule, task.due_at_field) if deadline else None,
         created_at=now,
     )
 

@@ -20,6 +20,7 @@ from webapp.domain.roles import Role
 from webapp.engine.scripting import parse_start
 from webapp.persistence.models import Organisation, ProcessInstance, RegisterEntry
 from webapp.services.context import Origin, ServiceContext, audit, audit_denial
+from webapp.services.statistics import record_register
 from webapp.services.views import RegisterEntryView, RegisterView
 
 
@@ -49,8 +50,19 @@ def write_register(
         )
         session.add(entry)
     fields = {name: _plain(case_data[name]) for name in spec.field_names() if name in case_data}
-    entry.fields = {**entry.fields, **fields}
+    before = dict(entry.fields)
+    entry.fields = {**before, **fields}
     entry.status, entry.due_at, entry.updated_at = status or entry.status, due_at or entry.due_at, now
+    record_register(
+        session,
+        register=kind,
+        instance_id=instance.id,
+        organisation_id=entry.organisation_id,
+        process_id=ctx.definitions.get(session, instance.definition_id).process_id,
+        opened_at=entry.opened_at,
+        before=before,
+        after=entry.fields,
+    )
 
 
 def close_registers(session: Session, instance_id: int, closed_at: datetime) -> None:

@@ -30,10 +30,12 @@ from webapp.domain.messages import N_, Message
 from webapp.engine.forms import validate_form_data
 from webapp.persistence.models import HumanTask, ProcessInstance, User
 from webapp.services.context import Origin, ServiceContext, audit, audit_denial
+from webapp.services.dashboard_steps import step_names
 from webapp.services.definitions import DefinitionSnapshot
 from webapp.services.destruction import can_destroy, destroy_after_retention_step
 from webapp.services.projections import sync_instance
 from webapp.services.registers import write_register
+from webapp.services.statistics import record_task_completed
 from webapp.services.task_queries import inbox, task_view
 from webapp.services.views import CompleteResult, TaskForm, TaskView
 
@@ -401,6 +403,8 @@ def _complete(
         _validate(schema, properties, data, {**before, **context})
         open_before = ctx.runtime.ready_task_ids(loaded) - {row.spiff_task_id}
         row.state, row.completed_at, row.completed_by_id = "completed", ctx.clock.now(), actor.user_id
+        step = step_names(ctx, session, instance.definition_id).get(row.bpmn_id, row.bpmn_id)
+        record_task_completed(session, row, definition.process_id, row.completed_at, step)
         clear_draft(row)
         try:
             ctx.runtime.complete_task(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import timedelta
 
 from sqlalchemy import or_, select
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 DEFAULT_POLL_SECONDS = 0.5
 MAX_BACKOFF = timedelta(hours=1)
+ANALYZE_EVERY_SECONDS = 24 * 3600
 
 
 def claim_due_jobs(ctx: ServiceContext, worker_id: str, batch: int = 50) -> list[int]:
@@ -133,8 +135,12 @@ def run_worker(
 ) -> None:
     """Poll until stopped. A due timer waits at most one poll interval plus the time to fire it."""
     log.info("timer worker %s started, polling every %.1f s", worker_id, poll_seconds)
+    next_analyze = time.monotonic()
     while not stop.is_set():
         try:
+            if time.monotonic() >= next_analyze:  # at start, then daily: the tables grow
+                ctx.db.refresh_planner_statistics()
+                next_analyze = time.monotonic() + ANALYZE_EVERY_SECONDS
             fire_due_timers(ctx, worker_id)
             run_notifications(ctx, worker_id)  # deadline reminders and escalations, then the mail outbox
         except Exception:  # a database hiccup must not kill the worker; the lease makes a retry safe
