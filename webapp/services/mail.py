@@ -28,7 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from webapp.config import Settings
-from webapp.domain.messages import Message
+from webapp.domain.messages import N_, Message
 from webapp.persistence.models import Notification, Outbox, User
 from webapp.services.context import ServiceContext
 from webapp.services.translation import SOURCE_LANGUAGE, translate
@@ -171,6 +171,9 @@ def insert_new(
     session.execute(insert(model).on_conflict_do_nothing(index_elements=["key"]), rows)
 
 
+REPORTS_PREFIX = "/rapportages"
+
+
 @dataclass(frozen=True)
 class Envelope:
     row_id: int
@@ -192,12 +195,17 @@ def build_message(mail: MailSettings, envelope: Envelope, now: datetime) -> Emai
     address = f"{mail.public_url}{envelope.link or '/notifications'}"
     body = Message(
         "Beste collega,\n\n{subject}\n\nBekijk het in Ketenflow (na het aanmelden):\n{address}\n\n"
-        "Dit bericht noemt bewust geen personen of zaakgegevens; die vindt u alleen in Ketenflow.\n"
-        "U ontvangt het omdat u in Ketenflow een rol heeft bij deze taak.\n",
+        "Dit bericht noemt bewust geen personen of zaakgegevens; die vindt u alleen in Ketenflow.\n",
         subject=envelope.subject,
         address=address,
     )
-    message.set_content(translate(body, envelope.language))
+    # Mails about a task say why the reader got it; the managers' weekly summary links to their reports.
+    reason = (
+        N_("U ontvangt het omdat u in Ketenflow manager bent.")
+        if (envelope.link or "").startswith(REPORTS_PREFIX)
+        else N_("U ontvangt het omdat u in Ketenflow een rol heeft bij deze taak.")
+    )
+    message.set_content(translate(body, envelope.language) + translate(reason, envelope.language) + "\n")
     return message
 
 

@@ -359,8 +359,11 @@ _next_check: dict[str, datetime] = {}
 def run_notifications(
     ctx: ServiceContext, worker_id: str, settings: NotificationSettings | None = None
 ) -> int:
-    """One round of the worker loop: the deadline check (at most every ``check_every``), then the outbox.
-    Returns how many mails were sent."""
+    """One round of the worker loop: the deadline check and the managers' weekly summary (at most every
+    ``check_every``), then the outbox. Returns how many mails were sent."""
+    # Imported here: the summary writes its notices through this module (store_notices).
+    from webapp.services.overdue_digest import send_weekly_overdue_summaries
+
     config = settings or _configured()
     now = ctx.clock.now()
     next_check = _next_check.get(worker_id)
@@ -368,6 +371,7 @@ def run_notifications(
         next_check is None or now >= next_check or next_check - now > config.check_every
     ):  # or the clock went back
         notify_deadlines(ctx, config.reminder_window)
+        send_weekly_overdue_summaries(ctx)
         _next_check[worker_id] = now + config.check_every
     return dispatch_outbox(ctx, config.mail, worker_id)
 
