@@ -215,6 +215,19 @@ MATRIX: dict[str, tuple[str, str, str]] = {
         "/studio/processes/{process}/diff/marks.json",
         "403 403 403 403 200 403 200 302",
     ),
+    # the dashboard of open, due and overdue work and the lists behind its numbers: managers only
+    "reports.dashboard": ("GET", "/rapportages/", "403 403 403 403 403 200 403 302"),
+    "reports.tasks": ("GET", "/rapportages/taken", "403 403 403 403 403 200 403 302"),
+    "reports.instances": ("GET", "/rapportages/zaken", "403 403 403 403 403 200 403 302"),
+    # deadline compliance and lead times: managers of their own organisations only
+    "reports.compliance": ("GET", "/rapportages/termijnen", "403 403 403 403 403 200 403 302"),
+    "reports.deadlines": ("GET", "/rapportages/termijnen/lijst", "403 403 403 403 403 200 403 302"),
+    "reports.lead_times": ("GET", "/rapportages/doorlooptijden", "403 403 403 403 403 200 403 302"),
+    # anonymised policy statistics: managers and the FG (an export without format and purpose: 422); the
+    # export log: the FG (every export) and managers (their own)
+    "reports.policy": ("GET", "/rapportages/beleid", "403 403 403 200 403 200 403 302"),
+    "reports.policy_export": ("POST", "/rapportages/beleid/export", "403 403 403 422 403 422 403 302"),
+    "reports.export_log": ("GET", "/rapportages/exportlog", "403 403 403 200 403 200 403 302"),
 }
 
 # What the API's state-changing calls send: a well-formed body, so that the access rule decides.

@@ -246,6 +246,31 @@ def may_read_register(actor: Actor, organisation_id: int, readers: frozenset[Rol
     return Decision(False, N_("U heeft geen toegang tot dit register."))
 
 
+REPORT_READERS = frozenset({Role.MANAGER})
+POLICY_STATISTICS_READERS = frozenset({Role.MANAGER, Role.FG})
+
+
+def report_organisations(actor: Actor) -> list[int]:
+    """The organisations whose open, due and overdue work this actor follows: where they are manager."""
+    return sorted({m.organisation_id for m in actor.memberships if m.role in REPORT_READERS})
+
+
+def may_view_reports(actor: Actor) -> Decision:
+    """The managers' dashboard, deadline compliance and lead times: counts, dates, steps and roles of the
+    manager's own organisations, never case contents."""
+    if report_organisations(actor):
+        return ALLOW
+    return Decision(False, N_("Alleen een manager ziet de overzichten van openstaand werk en termijnen."))
+
+
+def may_view_policy_statistics(actor: Actor) -> Decision:
+    """Anonymised statistics over every organisation of the covenant (art. 2.3 and 12.5): for managers and
+    the FG, who answers for the anonymisation."""
+    if actor.roles & POLICY_STATISTICS_READERS:
+        return ALLOW
+    return Decision(False, N_("Alleen een manager of de FG ziet de beleidsstatistieken."))
+
+
 AUDIT_READERS = frozenset({Role.FG, Role.ADMIN})
 
 

@@ -50,6 +50,7 @@ OBJECT_LABELS: dict[str, str] = {
     "api_token": N_("API-sleutel"),
     "process_definition": N_("Procesdefinitie"),
     "audit_log": N_("Auditlog"),
+    "report": N_("Rapportage"),
 }
 
 

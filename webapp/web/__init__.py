@@ -19,6 +19,7 @@ from webapp.web.instances.routes import bp as instances_bp
 from webapp.web.notifications.routes import bp as notifications_bp
 from webapp.web.processes.routes import bp as processes_bp
 from webapp.web.registers.routes import bp as registers_bp
+from webapp.web.reports import bp as reports_bp
 from webapp.web.security import local_referrer, local_target, register_security
 from webapp.web.studio import bp as studio_bp
 from webapp.web.subject.routes import bp as subject_bp
@@ -51,6 +52,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(subject_bp)
     app.register_blueprint(studio_bp)
+    app.register_blueprint(reports_bp)
     register_i18n(app)
     register_error_handlers(app)
     register_template_helpers(app)
