@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_completions.py
 	$(BIN)/python bench/bench_timer_lateness.py
 	$(BIN)/python bench/bench_inbox.py
+	$(BIN)/python bench/bench_dashboard.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
