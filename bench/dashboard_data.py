@@ -121,7 +121,7 @@ TASK_COLUMNS = (
 )
 DEADLINE_COLUMNS = (
     *("kind", "instance_id", "organisation_id", "process_id", "month", "started_at", "due_at"),
-    *("extended_due_at", "met_at"),
+    *("extended_due_at", "met_at", "outcome"),
 )
 
 
@@ -317,6 +317,7 @@ class Generator:
         return (
             *(kind.value, instance_id, organisation, process.process_id, self.month(start), stamp(start)),
             *(stamp(due), stamp(extended), stamp(met)),
+            _final_outcome(due, extended, met),
         )
 
     def policy(self, process: Process, organisation: int, start: int) -> None:
@@ -392,3 +393,12 @@ def finish(ctx: ServiceContext) -> None:
             connection.exec_driver_sql("VACUUM ANALYZE")
         else:
             connection.exec_driver_sql("ANALYZE")
+
+
+def _final_outcome(due: int, extended: int | None, met: int | None) -> str | None:
+    """domain.compliance.final_outcome on the generator's epoch seconds."""
+    if met is None:
+        return None
+    if met <= due:
+        return "on_time"
+    return "on_time_extended" if extended is not None and met <= extended else "late"

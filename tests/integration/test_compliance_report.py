@@ -15,7 +15,7 @@ from sqlalchemy import select
 from tests.factories import START, login
 from tests.processes import test_data_breach as breach
 from tests.processes import test_subject_request as subject
-from webapp.domain.compliance import DeadlineKind, Outcome, outcome
+from webapp.domain.compliance import DeadlineKind, Outcome, final_outcome, outcome
 from webapp.domain.errors import AccessDenied
 from webapp.domain.statistics import month_of
 from webapp.persistence.models import (
@@ -77,6 +77,11 @@ def seed_record(
                 due_at=started + term,
                 extended_due_at=None if extended is None else started + extended,
                 met_at=None if met is None else started + met,
+                outcome=final_outcome(
+                    started + term,
+                    None if extended is None else started + extended,
+                    None if met is None else started + met,
+                ),
             )
         )
         return instance.id

@@ -183,6 +183,7 @@ COLUMNS: dict[str, tuple[Any, tuple[str, ...]]] = {
             "started_at",
             "due_at",
             "extended_due_at",
+            "outcome",
             "met_at",
         ),
     ),

@@ -75,6 +75,12 @@ def outcome(
     return Outcome.LATE
 
 
+def final_outcome(due_at: datetime, extended_due_at: datetime | None, met_at: datetime | None) -> str | None:
+    """The outcome once the deadline is met (stored with the record); None while it is open, since whether an
+    open deadline is overdue depends on the moment it is read."""
+    return None if met_at is None else outcome(due_at, extended_due_at, met_at, met_at).value
+
+
 def deadline_facts(register: str, fields: Mapping[str, Any]) -> list[DeadlineFacts]:
     """The deadlines a register entry carries now (none when the entry lacks its legal start)."""
     derive = _DERIVERS.get(register)

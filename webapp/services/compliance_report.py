@@ -28,7 +28,6 @@ from webapp.services.compliance_scope import (
     ReportScope,
     deadline_where,
     open_report_scope,
-    outcome_conditions,
     percent,
 )
 from webapp.services.context import Origin, ServiceContext
@@ -147,21 +146,30 @@ def deadline_compliance(
     """Compliance per month, organisation and kind for the manager's organisations (AccessDenied, audited,
     for anyone else)."""
     now = ctx.clock.now()
+    record = DeadlineRecord
+    group = (record.kind, record.month, record.organisation_id)
     with open_report_scope(ctx, actor, filters, "report.compliance", origin) as scope:
-        conditions = outcome_conditions(now)
-        query = (
-            select(
-                DeadlineRecord.kind,
-                DeadlineRecord.month,
-                DeadlineRecord.organisation_id,
-                *(func.sum(case((conditions[o], 1), else_=0)).label(o.value) for o in OUTCOMES),
-            )
-            .where(*deadline_where(scope))
-            .group_by(DeadlineRecord.kind, DeadlineRecord.month, DeadlineRecord.organisation_id)
+        # Met deadlines carry their outcome: counted in the index's order. Open ones are read against now.
+        met = scope.session.execute(
+            select(*group, record.outcome, func.count())
+            .where(*deadline_where(scope), record.outcome.is_not(None))
+            .group_by(*group, record.outcome)
         )
+        counts: dict[tuple[str, str, int], dict[Outcome, int]] = {}
+        for kind, month, organisation_id, outcome, n in met:
+            counts.setdefault((kind, month, organisation_id), {})[Outcome(str(outcome))] = int(n)
+        past_term = func.coalesce(record.extended_due_at, record.due_at) < now
+        still_open = scope.session.execute(
+            select(*group, func.sum(case((past_term, 1), else_=0)), func.count())
+            .where(*deadline_where(scope), record.outcome.is_(None))
+            .group_by(*group)
+        )
+        for kind, month, organisation_id, overdue, n in still_open:
+            cell = counts.setdefault((kind, month, organisation_id), {})
+            cell[Outcome.OPEN_OVERDUE] = int(overdue or 0)
+            cell[Outcome.OPEN] = int(n) - int(overdue or 0)
         rows = [
-            (row.kind, row.month, row.organisation_id, {o: int(getattr(row, o.value) or 0) for o in OUTCOMES})
-            for row in scope.session.execute(query)
+            (kind, month, organisation_id, cell) for (kind, month, organisation_id), cell in counts.items()
         ]
     return shape_compliance(rows, scope)
 

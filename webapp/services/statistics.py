@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from webapp.domain.compliance import deadline_facts, deadline_kinds_of
+from webapp.domain.compliance import deadline_facts, deadline_kinds_of, final_outcome
 from webapp.domain.policy_dimensions import policy_values
 from webapp.domain.statistics import duration_bucket, month_of
 from webapp.persistence.models import DeadlineRecord, HumanTask, MonthlyCount, PolicyCount, StepDuration
@@ -142,6 +142,7 @@ def _sync_deadlines(
             "due_at": fact.due_at,
             "extended_due_at": fact.extended_due_at,
             "met_at": fact.met_at,
+            "outcome": final_outcome(fact.due_at, fact.extended_due_at, fact.met_at),
         }
         if kind in existing:
             session.execute(

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Executable, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from webapp.domain.compliance import deadline_facts, deadline_kinds_of
+from webapp.domain.compliance import deadline_facts, deadline_kinds_of, final_outcome
 from webapp.domain.policy_dimensions import policy_values
 from webapp.domain.register_specs import REGISTERS
 from webapp.domain.statistics import duration_bucket, month_of
@@ -72,7 +72,16 @@ _SPECS: dict[str, _Spec] = {
     "deadline_record": _Spec(
         DeadlineRecord,
         ("kind", "instance_id"),
-        ("organisation_id", "process_id", "month", "started_at", "due_at", "extended_due_at", "met_at"),
+        (
+            "organisation_id",
+            "process_id",
+            "month",
+            "started_at",
+            "due_at",
+            "extended_due_at",
+            "met_at",
+            "outcome",
+        ),
     ),
     "stat_policy_count": _Spec(
         PolicyCount, ("month", "organisation_id", "register", "dimension", "value"), ("n",)
@@ -217,6 +226,7 @@ def _count_registers(
                 fact.due_at,
                 fact.extended_due_at,
                 fact.met_at,
+                final_outcome(fact.due_at, fact.extended_due_at, fact.met_at),
             )
     return deadlines, policy
 

@@ -87,13 +87,14 @@ def upgrade() -> None:
     sa.Column('due_at', webapp.persistence.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('extended_due_at', webapp.persistence.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('met_at', webapp.persistence.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('outcome', sa.String(length=20), nullable=True),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], ),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('kind', 'instance_id')
     )
     with op.batch_alter_table('deadline_record', schema=None) as batch_op:
-        batch_op.create_index('ix_deadline_record_stats', ['kind', 'month', 'organisation_id', 'due_at', 'extended_due_at', 'met_at', 'process_id'], unique=False)
+        batch_op.create_index('ix_deadline_record_stats', ['kind', 'month', 'organisation_id', 'outcome', 'due_at', 'extended_due_at', 'process_id'], unique=False)
 
     with op.batch_alter_table('human_task', schema=None) as batch_op:
         batch_op.add_column(sa.Column('definition_id', sa.Integer(), nullable=True))
