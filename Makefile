@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint format typecheck layers bench clean chromium translations messages
+.PHONY: run test check lint format typecheck layers bench bench-scale clean chromium translations messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_timer_lateness.py
 	$(BIN)/python bench/bench_inbox.py
 	$(BIN)/python bench/bench_dashboard.py
+
+# The scale table of issue 8 (needs PostgreSQL; KETENFLOW_BENCH_DATABASE_URL). QUICK=1 for a one-minute run.
+bench-scale: $(STAMP)
+	$(BIN)/python bench/bench_scale.py $(if $(QUICK),--quick)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
