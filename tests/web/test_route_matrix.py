@@ -94,6 +94,14 @@ MATRIX: dict[str, tuple[str, str, str]] = {
         "/audit/cases/{case}/export.json",
         "403 403 403 200 403 403 200 302",
     ),
+    # incidents: failing timers and errored instances, for the administrator of the organisation only
+    "incidents.index": ("GET", "/beheer/incidenten", "403 403 403 403 403 403 200 302"),
+    "incidents.retry": ("POST", "/beheer/incidenten/{instance}/opnieuw", "403 403 403 403 403 403 302 302"),
+    "incidents.cancel": (
+        "POST",
+        "/beheer/incidenten/{instance}/annuleren",
+        "403 403 403 403 403 403 302 302",
+    ),
     # one's own account (the token belongs to the professional)
     "account.tokens": ("GET", "/account/tokens", "200 200 200 200 200 200 200 302"),
     "account.create": ("POST", "/account/tokens", "422 422 422 422 422 422 422 302"),

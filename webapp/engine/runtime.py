@@ -182,6 +182,17 @@ class WorkflowRuntime:
     def fire_due_timers(self, loaded: LoadedWorkflow, clock: Clock) -> None:
         self._step(loaded, clock)
 
+    def retry_failed(self, loaded: LoadedWorkflow, clock: Clock) -> None:
+        """Run again the steps a script or condition error left in ERROR (it survives saving), then carry on:
+        the recovery SPIFFWORKFLOW_NOTES section 5 checked. An instance without such a step just steps on."""
+        with engine_time(clock):
+            try:
+                for task in loaded._wf.get_tasks(state=TaskState.ERROR):
+                    task.run()
+            except SpiffWorkflowException as error:
+                raise _process_error(error) from None
+        self._step(loaded, clock)
+
     def _step(self, loaded: LoadedWorkflow, clock: Clock) -> None:
         with engine_time(clock):
             try:

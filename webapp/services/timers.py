@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 DEFAULT_POLL_SECONDS = 0.5
 MAX_BACKOFF = timedelta(hours=1)
+# After this many failures a job waits for an administrator (the incidents page) instead of retrying itself.
+MAX_AUTOMATIC_ATTEMPTS = 10
 ANALYZE_EVERY_SECONDS = 24 * 3600
 
 
@@ -37,6 +39,7 @@ def claim_due_jobs(ctx: ServiceContext, worker_id: str, batch: int = 50) -> list
             .where(
                 Job.kind == TIMER_JOB,
                 Job.due_at < now,  # strictly: SpiffWorkflow fires a timer only after its instant
+                Job.attempts < MAX_AUTOMATIC_ATTEMPTS,
                 or_(Job.locked_until.is_(None), Job.locked_until < now),
             )
             .order_by(Job.due_at)

@@ -15,6 +15,7 @@ from webapp.web.auth import register_auth
 from webapp.web.cases.routes import bp as cases_bp
 from webapp.web.errors import register_error_handlers
 from webapp.web.i18n import register_i18n
+from webapp.web.incidents.routes import register_incidents
 from webapp.web.instances.routes import bp as instances_bp
 from webapp.web.notifications.routes import bp as notifications_bp
 from webapp.web.processes.routes import bp as processes_bp
@@ -49,6 +50,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(account_bp)
     register_api(app)
     register_audit(app)
+    register_incidents(app)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(subject_bp)
     app.register_blueprint(studio_bp)

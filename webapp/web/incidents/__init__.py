@@ -1,0 +1,1 @@
+"""The administrator's incidents page: failing timers and instances in the error state."""
