@@ -11,6 +11,7 @@ import socket
 import sys
 import threading
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 
@@ -178,7 +179,8 @@ def _worker(ctx: ServiceContext, settings: Settings) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    run_worker(ctx, f"{socket.gethostname()}:{os.getpid()}", stop, settings.timer_poll_seconds)
+    lease = timedelta(seconds=settings.timer_lease_seconds)
+    run_worker(ctx, f"{socket.gethostname()}:{os.getpid()}", stop, settings.timer_poll_seconds, lease)
     return 0
 
 
@@ -191,7 +193,15 @@ def _run(ctx: ServiceContext, settings: Settings) -> int:
         return 1
     stop = threading.Event()
     worker = threading.Thread(
-        target=run_worker, args=(ctx, f"web:{os.getpid()}", stop, settings.timer_poll_seconds), daemon=True
+        target=run_worker,
+        args=(
+            ctx,
+            f"web:{os.getpid()}",
+            stop,
+            settings.timer_poll_seconds,
+            timedelta(seconds=settings.timer_lease_seconds),
+        ),
+        daemon=True,
     )
     worker.start()
     app = create_app(context=ctx)

@@ -26,6 +26,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 5000
     timer_poll_seconds: float = 0.5
+    # How long a worker holds the timer jobs it claimed; a killed worker's jobs go to another after this.
+    timer_lease_seconds: float = 60.0
     session_cookie_secure: bool = False  # always Secure in production
     # Signing in (issue 5): inactivity and absolute session limits, failures before a 15-minute lock, failed
     # attempts per address per 10 minutes, and the roles that must use a second factor ("" = none).

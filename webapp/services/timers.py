@@ -23,7 +23,7 @@ from webapp.services.projections import TIMER_JOB, sync_instance
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
+DEFAULT_LEASE = timedelta(seconds=60)
 DEFAULT_POLL_SECONDS = 0.5
 MAX_BACKOFF = timedelta(hours=1)
 # After this many failures a job waits for an administrator (the incidents page) instead of retrying itself.
@@ -31,7 +31,9 @@ MAX_AUTOMATIC_ATTEMPTS = 10
 ANALYZE_EVERY_SECONDS = 24 * 3600
 
 
-def claim_due_jobs(ctx: ServiceContext, worker_id: str, batch: int = 50) -> list[int]:
+def claim_due_jobs(
+    ctx: ServiceContext, worker_id: str, batch: int = 50, lease: timedelta = DEFAULT_LEASE
+) -> list[int]:
     now = ctx.clock.now()
     with ctx.db.write() as session:
         query = (
@@ -48,7 +50,7 @@ def claim_due_jobs(ctx: ServiceContext, worker_id: str, batch: int = 50) -> list
         )
         jobs = list(session.execute(query).scalars())
         for job in jobs:
-            job.locked_by, job.locked_until = worker_id, now + LEASE
+            job.locked_by, job.locked_until = worker_id, now + lease
         return [job.id for job in jobs]
 
 
@@ -121,11 +123,13 @@ def _record_failure(ctx: ServiceContext, job_id: int, error: ProcessError) -> No
     log.warning("timer job %s failed (attempt recorded); instance kept its last good state", job_id)
 
 
-def fire_due_timers(ctx: ServiceContext, worker_id: str = "local", batch: int = 50) -> int:
+def fire_due_timers(
+    ctx: ServiceContext, worker_id: str = "local", batch: int = 50, lease: timedelta = DEFAULT_LEASE
+) -> int:
     """Claim and fire every due timer; returns how many fired."""
     fired = 0
     while True:
-        job_ids = claim_due_jobs(ctx, worker_id, batch)
+        job_ids = claim_due_jobs(ctx, worker_id, batch, lease)
         if not job_ids:
             return fired
         fired += sum(fire_job(ctx, worker_id, job_id) for job_id in job_ids)
@@ -134,7 +138,11 @@ def fire_due_timers(ctx: ServiceContext, worker_id: str = "local", batch: int = 
 
 
 def run_worker(
-    ctx: ServiceContext, worker_id: str, stop: threading.Event, poll_seconds: float = DEFAULT_POLL_SECONDS
+    ctx: ServiceContext,
+    worker_id: str,
+    stop: threading.Event,
+    poll_seconds: float = DEFAULT_POLL_SECONDS,
+    lease: timedelta = DEFAULT_LEASE,
 ) -> None:
     """Poll until stopped. A due timer waits at most one poll interval plus the time to fire it."""
     log.info("timer worker %s started, polling every %.1f s", worker_id, poll_seconds)
@@ -144,7 +152,7 @@ def run_worker(
             if time.monotonic() >= next_analyze:  # at start, then daily: the tables grow
                 ctx.db.refresh_planner_statistics()
                 next_analyze = time.monotonic() + ANALYZE_EVERY_SECONDS
-            fire_due_timers(ctx, worker_id)
+            fire_due_timers(ctx, worker_id, lease=lease)
             run_notifications(ctx, worker_id)  # deadline reminders and escalations, then the mail outbox
         except Exception:  # a database hiccup must not kill the worker; the lease makes a retry safe
             log.exception("timer worker %s: poll failed; retrying", worker_id)
