@@ -61,6 +61,23 @@ def test_a_tampered_value_is_refused(position: int) -> None:
         keyring.decrypt(SECRET, CONTEXT)  # plain text where ciphertext belongs
 
 
+def test_a_large_value_of_a_compressing_column_is_compressed_before_sealing_and_read_back_the_same() -> None:
+    keyring = DataKeyring.from_setting(OLD)
+    large = '{"tasks": {' + ", ".join(f'"{n}": {{"state": 64, "data": {{}}}}' for n in range(200)) + "}}"
+    stored = keyring.encrypt(large, "process_instance.serialization", compress=True)
+    assert stored.startswith("kfz:k1:") and key_id_of(stored) == "k1" and keyring.is_current(stored)
+    assert len(stored) < len(large) / 4
+    assert keyring.decrypt(stored, "process_instance.serialization") == large
+    small = keyring.encrypt(SECRET, CONTEXT, compress=True)  # too small to gain: sealed as it is
+    assert small.startswith("kf1:k1:") and keyring.decrypt(small, CONTEXT) == SECRET
+    raw = bytearray(base64.b64decode(stored.removeprefix("kfz:k1:")))
+    raw[30] ^= 0x01
+    with pytest.raises(DecryptionError, match="ontsleutelen mislukt"):
+        keyring.decrypt("kfz:k1:" + base64.b64encode(bytes(raw)).decode(), "process_instance.serialization")
+    legacy = keyring.encrypt(large, "process_instance.serialization")  # written before compression
+    assert keyring.decrypt(legacy, "process_instance.serialization") == large
+
+
 def test_a_value_moved_to_another_column_does_not_decrypt_there() -> None:
     keyring = DataKeyring.from_setting(OLD)
     stored = keyring.encrypt(SECRET, "comment.body")

@@ -11,6 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class Action(StrEnum):
@@ -61,7 +62,11 @@ GENESIS_HASH = "0" * 64
 def chain_hash(previous_hash: str, entry: AuditEntry) -> str:
     """sha256 over the previous row's hash and this row's canonical JSON: changing or removing a row breaks
     every hash after it."""
-    payload = asdict(entry)
-    payload["at"] = entry.at.isoformat()
+    return chain_hash_of_fields(previous_hash, asdict(entry))
+
+
+def chain_hash_of_fields(previous_hash: str, fields: dict[str, Any]) -> str:
+    """The same, from the entry's fields as ``asdict`` gives them (the writer has them at hand)."""
+    payload = {**fields, "at": fields["at"].isoformat()}
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256((previous_hash + canonical).encode()).hexdigest()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import types
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -46,6 +47,9 @@ def parse_start(value: str | date | datetime) -> datetime | date:
     return instant if instant.tzinfo else instant.replace(tzinfo=AMSTERDAM)
 
 
+# Memoised: a waiting timer's expression is evaluated again on every engine step of its instance, and the
+# answer depends on the arguments only (the holiday calendar is fixed per year).
+@lru_cache(maxsize=4096)
 def deadline(
     start: str | date | datetime, period: str, rule: str = "calendar", before: str | None = None
 ) -> str:

@@ -9,15 +9,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import asdict
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from webapp.domain.audit import GENESIS_HASH, AuditEntry, chain_hash
+from webapp.domain.audit import GENESIS_HASH, AuditEntry, chain_hash, chain_hash_of_fields
 from webapp.persistence.models import AUDIT_EVENTS, AUDIT_HEAD, AuditEvent
 
 _PENDING = "ketenflow_pending_audit"
 _HEAD = AUDIT_HEAD
 _EVENTS = AUDIT_EVENTS
+# Built once: this runs in every write transaction.
+_EXTEND_FROM = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1, _HEAD.c.last_hash == bindparam("expected"))
+    .values(last_hash=bindparam("last"))
+)
+_READ_HEAD = select(_HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
+_SET_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(last_hash=bindparam("last"))
+_APPEND = insert(_EVENTS)
 
 
 def queue_audit(session: Session, entry: AuditEntry) -> None:
@@ -40,27 +49,26 @@ def flush_audit(session: Session) -> None:
     connection = session.connection()  # Core, not ORM: these rows are written once and never read back here
     if expected is not None:
         rows, last = _chained(expected, pending)
-        moved = connection.execute(
-            update(_HEAD).where(_HEAD.c.id == 1, _HEAD.c.last_hash == expected).values(last_hash=last)
-        )
+        moved = connection.execute(_EXTEND_FROM, {"expected": expected, "last": last})
         if moved.rowcount == 1:
-            connection.execute(insert(_EVENTS), rows)
+            connection.execute(_APPEND, rows)
             _ChainHead.last = last
             return
-    head = connection.execute(select(_HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()).scalar()
+    head = connection.execute(_READ_HEAD).scalar()
     if head is None:
         connection.execute(insert(_HEAD).values(id=1, last_hash=GENESIS_HASH))
     rows, last = _chained(head or GENESIS_HASH, pending)
-    connection.execute(update(_HEAD).where(_HEAD.c.id == 1).values(last_hash=last))
-    connection.execute(insert(_EVENTS), rows)
+    connection.execute(_SET_HEAD, {"last": last})
+    connection.execute(_APPEND, rows)
     _ChainHead.last = last
 
 
 def _chained(previous: str, pending: list[AuditEntry]) -> tuple[list[dict[str, object]], str]:
     rows = []
     for entry in pending:
-        digest = chain_hash(previous, entry)
-        rows.append({**asdict(entry), "prev_hash": previous, "hash": digest})
+        fields = asdict(entry)
+        digest = chain_hash_of_fields(previous, fields)
+        rows.append({**fields, "prev_hash": previous, "hash": digest})
         previous = digest
     return rows, previous
 

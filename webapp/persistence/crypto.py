@@ -5,7 +5,10 @@ decrypts, so a new key can be put in front, ``ketenflow rotate-keys`` re-encrypt
 old key is then removed from the setting.
 
 A stored value reads ``kf1:<key id>:<base64(nonce | ciphertext | tag)>``. The table and column name are
-bound in as associated data, so a value copied into another column does not decrypt there.
+bound in as associated data, so a value copied into another column does not decrypt there. A column that
+holds large, repetitive text (the workflow serialization) asks for compression: its values read
+``kfz:…`` and hold the zlib-compressed text, sealed the same way (compressed before encrypting: ciphertext
+does not compress).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import binascii
 import os
 import re
 import secrets
+import zlib
 from collections.abc import Sequence
 from weakref import WeakKeyDictionary
 
@@ -23,6 +27,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Dialect, Engine
 
 FORMAT = "kf1"
+COMPRESSED_FORMAT = "kfz"
+FORMATS = (FORMAT, COMPRESSED_FORMAT)
+# Below this size zlib's header and the base64 growth eat the gain.
+COMPRESS_FROM_CHARS = 256
 KEY_BYTES = 32
 NONCE_BYTES = 12
 # Key ids appear unquoted in the stored values and in LIKE patterns: no ':' and no LIKE wildcards.
@@ -56,7 +64,7 @@ class DataKeyring:
                 raise KeyringError(f"sleutel {key_id!r} moet {KEY_BYTES} bytes zijn (AES-256)")
             self._ciphers[key_id] = AESGCM(key)
         self.current_id = keys[0][0]
-        self.current_prefix = f"{FORMAT}:{self.current_id}:"
+        self.current_prefixes = tuple(f"{tag}:{self.current_id}:" for tag in FORMATS)
         self._current = self._ciphers[self.current_id]
 
     @classmethod
@@ -68,10 +76,13 @@ class DataKeyring:
     def key_ids(self) -> list[str]:
         return list(self._ciphers)
 
-    def encrypt(self, plaintext: str, context: str) -> str:
+    def encrypt(self, plaintext: str, context: str, *, compress: bool = False) -> str:
+        data, tag = plaintext.encode("utf-8"), FORMAT
+        if compress and len(plaintext) >= COMPRESS_FROM_CHARS:
+            data, tag = zlib.compress(data, 6), COMPRESSED_FORMAT
         nonce = os.urandom(NONCE_BYTES)  # 96 random bits per value: safe far beyond this system's volume
-        sealed = self._current.encrypt(nonce, plaintext.encode("utf-8"), context.encode("utf-8"))
-        return self.current_prefix + base64.b64encode(nonce + sealed).decode("ascii")
+        sealed = self._current.encrypt(nonce, data, context.encode("utf-8"))
+        return f"{tag}:{self.current_id}:" + base64.b64encode(nonce + sealed).decode("ascii")
 
     def decrypt(self, stored: str, context: str) -> str:
         key_id = key_id_of(stored)
@@ -83,12 +94,14 @@ class DataKeyring:
         try:
             raw = base64.b64decode(stored[len(FORMAT) + len(key_id) + 2 :], validate=True)
             plain = cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode("utf-8"))
-        except (binascii.Error, InvalidTag, ValueError):
+            if stored.startswith(COMPRESSED_FORMAT):
+                plain = zlib.decompress(plain)
+        except (binascii.Error, InvalidTag, ValueError, zlib.error):
             raise DecryptionError(f"{context}: ontsleutelen mislukt (gewijzigd of andere kolom)") from None
         return plain.decode("utf-8")
 
     def is_current(self, stored: str) -> bool:
-        return stored.startswith(self.current_prefix)
+        return stored.startswith(self.current_prefixes)
 
 
 def _parse(setting: str) -> list[tuple[str, bytes]]:
@@ -114,9 +127,9 @@ def uses_development_key(setting: str) -> bool:
 
 
 def key_id_of(stored: str) -> str | None:
-    """The key id of a stored value, or None when it is not in the ``kf1`` format."""
+    """The key id of a stored value, or None when it is not in the ``kf1`` or ``kfz`` format."""
     parts = stored.split(":", 2)
-    if len(parts) != 3 or parts[0] != FORMAT or not _KEY_ID.match(parts[1]):
+    if len(parts) != 3 or parts[0] not in FORMATS or not _KEY_ID.match(parts[1]):
         return None
     return parts[1]
 

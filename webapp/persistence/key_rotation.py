@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Integer, MetaData, Text, column, select, table, update
+from sqlalchemy import Connection, Integer, MetaData, Text, column, or_, select, table, update
 from sqlalchemy.sql.expression import TableClause
 
-from webapp.persistence.crypto import FORMAT, DataKeyring, key_id_of
+from webapp.persistence.crypto import COMPRESSED_FORMAT, FORMATS, DataKeyring, key_id_of
 from webapp.persistence.db import Database
 from webapp.persistence.types import EncryptedJSON, EncryptedText
 
@@ -62,7 +62,11 @@ def reencrypt_batch(
     value = raw.c[target.column]
     rows = connection.execute(
         select(raw.c.id, value)
-        .where(raw.c.id > after_id, value.is_not(None), value.not_like(keyring.current_prefix + "%"))
+        .where(
+            raw.c.id > after_id,
+            value.is_not(None),
+            *(value.not_like(prefix + "%") for prefix in keyring.current_prefixes),
+        )
         .order_by(raw.c.id)
         .limit(batch)
     ).all()
@@ -72,10 +76,11 @@ def reencrypt_batch(
             plain, sealed = stored, sealed + 1
         else:
             plain, rotated = keyring.decrypt(stored, target.context), rotated + 1
+        compress = stored.startswith(COMPRESSED_FORMAT)  # a value keeps its form; the application decides it
         connection.execute(
             update(raw)
             .where(raw.c.id == row_id, value == stored)
-            .values({target.column: keyring.encrypt(plain, target.context)})
+            .values({target.column: keyring.encrypt(plain, target.context, compress=compress)})
         )
     return (rows[-1][0] if rows else None), rotated, sealed
 
@@ -88,7 +93,7 @@ def decrypt_batch(
     value = raw.c[target.column]
     rows = connection.execute(
         select(raw.c.id, value)
-        .where(raw.c.id > after_id, value.like(FORMAT + ":%"))
+        .where(raw.c.id > after_id, or_(*(value.like(tag + ":%") for tag in FORMATS)))
         .order_by(raw.c.id)
         .limit(batch)
     ).all()

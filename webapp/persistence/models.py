@@ -99,7 +99,9 @@ class ProcessInstance(Base):
     status: Mapped[str] = mapped_column(String(20))
     # Deferred: lists and inboxes never need the workflow state, and it is the largest column by far.
     # Encrypted at rest like every column that holds case contents (persistence/crypto.py).
-    serialization: Mapped[str] = mapped_column(EncryptedText("process_instance.serialization"), deferred=True)
+    serialization: Mapped[str] = mapped_column(
+        EncryptedText("process_instance.serialization", compress=True), deferred=True
+    )
     version: Mapped[int] = mapped_column(default=1)
     next_due_at: Mapped[datetime | None]
     started_at: Mapped[datetime]
@@ -199,6 +201,8 @@ class RegisterEntry(Base):
     __table_args__ = (
         UniqueConstraint("kind", "instance_id"),
         Index("ix_register_org_kind", "organisation_id", "kind", "opened_at"),
+        # Closing an instance closes its entries: without this, a scan of the whole register each time.
+        Index("ix_register_instance", "instance_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))

@@ -37,18 +37,20 @@ class EncryptedText(TypeDecorator[str]):
     """Text encrypted at rest (AES-256-GCM, see persistence/crypto.py); a str in Python, NULL stays NULL.
 
     ``context`` is the column's own ``table.column``: bound into every value, so values cannot be moved
-    between columns. Queries cannot filter or sort on such a column, only test it for NULL.
+    between columns. Queries cannot filter or sort on such a column, only test it for NULL. ``compress``
+    stores large values zlib-compressed inside the seal (for big, repetitive text such as a serialization).
     """
 
     impl: TypeEngine[Any] | type[TypeEngine[Any]] = Text
     cache_ok = True
 
-    def __init__(self, context: str, length: int | None = None) -> None:
+    def __init__(self, context: str, length: int | None = None, *, compress: bool = False) -> None:
         super().__init__()
         if length is not None:  # an existing VARCHAR column keeps its declared type
             self.impl = String(length)
         self.context = context
         self.length = length
+        self.compress = compress
 
     def __repr__(self) -> str:  # as Alembic's autogenerate writes it into a migration
         length = "" if self.length is None else f", {self.length}"
@@ -57,7 +59,7 @@ class EncryptedText(TypeDecorator[str]):
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return keyring_for(dialect).encrypt(value, self.context)
+        return keyring_for(dialect).encrypt(value, self.context, compress=self.compress)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:

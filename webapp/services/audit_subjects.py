@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from webapp.domain.audit import Action
@@ -24,12 +24,17 @@ from webapp.services.client_keys import client_key
 _MEMBERSHIPS = "ketenflow_audit_memberships"
 _ROLE_ORDER = {role.value: position for position, role in enumerate(Role)}
 _ON_OWN_ACCOUNT = frozenset({Action.LOGIN, Action.LOGOUT})
+_MEMBERSHIPS_QUERY = select(Membership.organisation_id, Membership.role).where(
+    Membership.user_id == bindparam("user_id")
+)
 
 
 def complete_fields(
     session: Session, secret: str, event_action: str, actor_id: int | None, fields: dict[str, Any]
 ) -> None:
     """Fill ``actor_org_id``, ``actor_role`` and ``client_key`` in ``fields`` where the caller did not."""
+    if actor_id is None and fields.get("client_key") is not None:
+        return  # no actor and the client key given (the timer path): nothing to look up
     with session.no_autoflush:  # looking things up must not flush the caller's half-made changes
         instance = _get(session, ProcessInstance, fields.get("process_instance_id"))
         if fields.get("client_key") is None:
@@ -62,9 +67,7 @@ def _get(session: Session, model: Any, key: object) -> Any:
 def _memberships(session: Session, user_id: int) -> list[tuple[int, str]]:
     cache: dict[int, list[tuple[int, str]]] = session.info.setdefault(_MEMBERSHIPS, {})
     if user_id not in cache:
-        rows = session.execute(
-            select(Membership.organisation_id, Membership.role).where(Membership.user_id == user_id)
-        ).all()
+        rows = session.execute(_MEMBERSHIPS_QUERY, {"user_id": user_id}).all()
         cache[user_id] = sorted(
             ((org, role) for org, role in rows), key=lambda m: (m[0], _ROLE_ORDER.get(m[1], 99))
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from webapp.domain import access
@@ -57,6 +57,11 @@ def new_case_reference() -> str:
     return "KF-" + secrets.token_hex(4).upper()
 
 
+_ACTIVE_DEFINITION = select(ProcessDefinition.id, ProcessDefinition.start_role).where(
+    ProcessDefinition.process_id == bindparam("process_id"), ProcessDefinition.active.is_(True)
+)
+
+
 def start_process(
     ctx: ServiceContext,
     actor: Actor,
@@ -69,11 +74,8 @@ def start_process(
     """Start a new instance; with ``case_reference`` it joins that case (a related procedure) instead of
     opening a new one."""
     with ctx.db.write() as session:
-        definition = session.execute(
-            select(ProcessDefinition).where(
-                ProcessDefinition.process_id == process_id, ProcessDefinition.active.is_(True)
-            )
-        ).scalar_one_or_none()
+        # Id and role only: the diagram itself comes from the definition cache, not from its JSON columns.
+        definition = session.execute(_ACTIVE_DEFINITION, {"process_id": process_id}).one_or_none()
         if definition is None:
             raise NotFound(N_("Deze procedure bestaat niet of is niet uitgerold."))
         decision = access.may_start_process(actor, organisation_id, definition.start_role)
@@ -105,8 +107,7 @@ def start_process(
             started_at=ctx.clock.now(),
             started_by_id=actor.user_id,
         )
-        session.add(instance)
-        session.flush()
+        session.add(instance)  # sync_instance inserts it with its state: one write, not insert + update
         count(session, instance.started_at, snapshot.process_id, organisation_id, INSTANCE_STARTED)
         created = sync_instance(session, ctx, instance, loaded, open_before=set())
         session.flush()

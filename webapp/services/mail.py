@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
@@ -167,8 +168,14 @@ def insert_new(
     """INSERT … ON CONFLICT (key) DO NOTHING: concurrent writers of the same event leave one row."""
     if not rows:
         return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(model).on_conflict_do_nothing(index_elements=["key"]), rows)
+    connection = session.connection()  # rows written once, never loaded as objects in this session
+    connection.execute(_insert_new_statement(model, connection.dialect.name), rows)
+
+
+@cache
+def _insert_new_statement(model: type[Outbox] | type[Notification], dialect: str) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(model).on_conflict_do_nothing(index_elements=["key"])
 
 
 REPORTS_PREFIX = "/rapportages"

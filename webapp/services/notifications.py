@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from webapp.config import Settings, load_settings
@@ -228,6 +228,18 @@ def _title(task: TaskFacts, kind: str) -> Message:
     )
 
 
+# Built once: on every new task, building the query cost about as much as running it.
+_MEMBERS_QUERY = (
+    select(Membership.role, User.id, User.email, User.language)
+    .join(User, User.id == Membership.user_id)
+    .where(
+        Membership.organisation_id == bindparam("organisation_id"),
+        Membership.role.in_(bindparam("roles", expanding=True)),
+        User.active.is_(True),
+    )
+)
+
+
 class _Directory:
     """Who holds which role where, read once per organisation and set of roles during one round."""
 
@@ -240,17 +252,9 @@ class _Directory:
         """Per role: the organisation's active members with it, and whether each has an e-mail address."""
         key = (organisation_id, roles)
         if key not in self._members:
-            query = (
-                select(Membership.role, User.id, User.email, User.language)
-                .join(User, User.id == Membership.user_id)
-                .where(
-                    Membership.organisation_id == organisation_id,
-                    Membership.role.in_(roles),
-                    User.active.is_(True),
-                )
-            )
+            parameters = {"organisation_id": organisation_id, "roles": sorted(roles)}
             found: dict[str, dict[int, bool]] = {}
-            for role, user_id, email, language in self.session.execute(query):
+            for role, user_id, email, language in self.session.execute(_MEMBERS_QUERY, parameters):
                 found.setdefault(role, {})[user_id] = bool(email)
                 self.languages[user_id] = language
             self._members[key] = found

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, delete, insert, update
+from sqlalchemy import CursorResult, Result, bindparam, delete, insert, update
 from sqlalchemy.orm import Session
 
 from webapp.domain.deadlines import AMSTERDAM, Deadline, DueRule, compute_deadline, end_of_day, local_date
@@ -42,6 +42,18 @@ def sync_instance(
     ready = {task.task_id: task for task in ctx.runtime.ready_tasks(loaded)}
     gone = open_before - ready.keys()
     process_id = ctx.definitions.get(session, instance.definition_id).process_id
+    instance.serialization = ctx.runtime.dump(loaded)
+    instance.next_due_at = ctx.runtime.next_due(loaded)
+    completed = ctx.runtime.is_completed(loaded)
+    if completed:
+        if instance.status != "completed":
+            count(session, now, process_id, instance.organisation_id, INSTANCE_COMPLETED)
+        instance.status, instance.ended_at = "completed", now
+    else:
+        instance.status = "running" if ready else "waiting"
+    instance.last_error = None
+    if instance.id is None:
+        session.flush()  # a new instance is inserted with its state: its rows below need the id
     if gone:  # interrupted by a boundary event or cancelled by the engine
         cancelled = session.execute(
             update(HumanTask)
@@ -58,16 +70,8 @@ def sync_instance(
         _new_task(instance, task, now) for task_id, task in ready.items() if task_id not in open_before
     ]
     session.add_all(created)
-    instance.serialization = ctx.runtime.dump(loaded)
-    instance.next_due_at = ctx.runtime.next_due(loaded)
-    if ctx.runtime.is_completed(loaded):
-        if instance.status != "completed":
-            count(session, now, process_id, instance.organisation_id, INSTANCE_COMPLETED)
-        instance.status, instance.ended_at = "completed", now
+    if completed:
         close_registers(session, instance.id, now)
-    else:
-        instance.status = "running" if ready else "waiting"
-    instance.last_error = None
     _sync_timer_job(session, instance)
     notify_new_tasks(session, ctx, instance, created)
     return created
@@ -137,20 +141,20 @@ def _insert_since(rule_text: str, since: str) -> str:
     return f"{head}{since}{sep}{tail}"
 
 
+# Core statements, built once, not ORM objects: this runs on every step and the job row is never read here.
+_THIS_JOB = (JOBS.c.kind == TIMER_JOB) & (JOBS.c.instance_id == bindparam("instance"))
+_DROP_JOB = delete(JOBS).where(_THIS_JOB)
+_MOVE_JOB = update(JOBS).where(_THIS_JOB).values(due_at=bindparam("due"), locked_by=None, locked_until=None)
+_ADD_JOB = insert(JOBS).values(
+    kind=TIMER_JOB, instance_id=bindparam("instance"), due_at=bindparam("due"), attempts=0
+)
+
+
 def _sync_timer_job(session: Session, instance: ProcessInstance) -> None:
-    # Core statements, not ORM objects: this runs on every step and the job row is never read here.
-    jobs = JOBS
-    this_job = (jobs.c.kind == TIMER_JOB) & (jobs.c.instance_id == instance.id)
     connection = session.connection()
     if instance.next_due_at is None or instance.status in ("completed", "error"):
-        connection.execute(delete(jobs).where(this_job))
+        connection.execute(_DROP_JOB, {"instance": instance.id})
         return
-    moved = connection.execute(
-        update(jobs).where(this_job).values(due_at=instance.next_due_at, locked_by=None, locked_until=None)
-    )
-    if moved.rowcount == 0:
-        connection.execute(
-            insert(jobs).values(
-                kind=TIMER_JOB, instance_id=instance.id, due_at=instance.next_due_at, attempts=0
-            )
-        )
+    parameters = {"instance": instance.id, "due": instance.next_due_at}
+    if connection.execute(_MOVE_JOB, parameters).rowcount == 0:
+        connection.execute(_ADD_JOB, parameters)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, event, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -33,21 +34,77 @@ def _insert(session: Session) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+# Counters are hot rows: every completion of a month and procedure adds to the same one. Their upserts wait
+# until just before the commit (``_apply_pending``), summed per row and in a fixed order, so a transaction
+# holds a counter's row lock only for its last moments and two writers never lock two counters crosswise.
+_PENDING = "ketenflow_pending_counters"
+_KEYS = {
+    "monthly": ("month", "process_id", "organisation_id", "measure"),
+    "duration": ("month", "process_id", "bpmn_id", "organisation_id", "bucket"),
+    "policy": ("month", "organisation_id", "register", "dimension", "value"),
+}
+
+
+def _upsert(dialect: str, table: Any, keys: tuple[str, ...], extra: tuple[str, ...] = ()) -> Any:
+    """INSERT … ON CONFLICT (keys) DO UPDATE n = n + excluded.n: built once per dialect, then executed with
+    parameters — on every task completion, building the statement cost more than running it."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(table).values({name: bindparam(name) for name in [*keys, "n", *extra]})
+    changes = {"n": table.c.n + statement.excluded.n, **{name: statement.excluded[name] for name in extra}}
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
+
+
+@cache
+def _statement(kind: str, dialect: str) -> Any:
+    if kind == "monthly":
+        return _upsert(dialect, MonthlyCount.__table__, _KEYS[kind])
+    if kind == "duration":
+        return _upsert(dialect, StepDuration.__table__, _KEYS[kind], ("step_name",))
+    return _upsert(dialect, PolicyCount.__table__, _KEYS[kind])
+
+
+def _add(
+    session: Session, kind: str, key: tuple[Any, ...], n: int, extra: dict[str, Any] | None = None
+) -> None:
+    session.info.setdefault(_PENDING, []).append((kind, key, n, extra or {}))
+
+
+def pending_mark(session: Session) -> int:
+    """Where the pending counts stand now: ``discard_since`` undoes what a failed savepoint added after it."""
+    return len(session.info.get(_PENDING, []))
+
+
+def discard_since(session: Session, mark: int) -> None:
+    del session.info.get(_PENDING, [])[mark:]
+
+
+@event.listens_for(Session, "before_commit")
+def _apply_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    totals: dict[tuple[str, tuple[Any, ...]], tuple[int, dict[str, Any]]] = {}
+    for kind, key, n, extra in pending:
+        before, _ = totals.get((kind, key), (0, {}))
+        totals[(kind, key)] = (before + n, extra)
+    connection = session.connection()
+    for (kind, key), (n, extra) in sorted(totals.items(), key=lambda item: (item[0][0], repr(item[0][1]))):
+        if n != 0:
+            parameters = {**dict(zip(_KEYS[kind], key, strict=True)), "n": n, **extra}
+            connection.execute(_statement(kind, connection.dialect.name), parameters)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
 def count(
     session: Session, at: datetime, process_id: str, organisation_id: int, measure: str, n: int = 1
 ) -> None:
-    """Add ``n`` to a monthly counter."""
-    if n == 0:
-        return
-    statement = _insert(session)(MonthlyCount).values(
-        month=month_of(at), process_id=process_id, organisation_id=organisation_id, measure=measure, n=n
-    )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["month", "process_id", "organisation_id", "measure"],
-            set_={"n": MonthlyCount.n + statement.excluded.n},
-        )
-    )
+    """Add ``n`` to a monthly counter (written when the transaction commits)."""
+    if n != 0:
+        _add(session, "monthly", (month_of(at), process_id, organisation_id, measure), n)
 
 
 def record_task_completed(
@@ -59,21 +116,9 @@ def record_task_completed(
     if task.due_at is not None and completed_at > task.due_at:
         count(session, completed_at, process_id, task.organisation_id, TASK_COMPLETED_LATE)
     seconds = max((completed_at - task.created_at).total_seconds(), 0.0)
-    statement = _insert(session)(StepDuration).values(
-        month=month_of(completed_at),
-        process_id=process_id,
-        bpmn_id=task.bpmn_id,
-        organisation_id=task.organisation_id,
-        bucket=duration_bucket(seconds),
-        n=1,
-        step_name=step_name[:200],
-    )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["month", "process_id", "bpmn_id", "organisation_id", "bucket"],
-            set_={"n": StepDuration.n + 1, "step_name": statement.excluded.step_name},
-        )
-    )
+    month, bucket = month_of(completed_at), duration_bucket(seconds)
+    key = (month, process_id, task.bpmn_id, task.organisation_id, bucket)
+    _add(session, "duration", key, 1, {"step_name": step_name[:200]})
 
 
 def record_register(
@@ -99,15 +144,7 @@ def record_register(
 def _count_policy(
     session: Session, month: str, organisation_id: int, register: str, dimension: str, value: str, n: int
 ) -> None:
-    statement = _insert(session)(PolicyCount).values(
-        month=month, organisation_id=organisation_id, register=register, dimension=dimension, value=value, n=n
-    )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["month", "organisation_id", "register", "dimension", "value"],
-            set_={"n": PolicyCount.n + statement.excluded.n},
-        )
-    )
+    _add(session, "policy", (month, organisation_id, register, dimension, value), n)
 
 
 def _sync_deadlines(

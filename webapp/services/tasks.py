@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -288,18 +288,20 @@ def ensure_open(session: Session, row: HumanTask) -> None:
     )
 
 
+_LOCK_TASK = (
+    select(HumanTask, ProcessInstance)
+    .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+    .where(HumanTask.id == bindparam("task_id"))
+    .options(undefer(ProcessInstance.serialization))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
 def lock_task(session: Session, task_id: int) -> tuple[HumanTask, ProcessInstance]:
     """The task and its instance in one statement, both locked: FOR UPDATE on PostgreSQL; on SQLite the
     write transaction (BEGIN IMMEDIATE) already holds the database's write lock."""
-    query = (
-        select(HumanTask, ProcessInstance)
-        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .where(HumanTask.id == task_id)
-        .options(undefer(ProcessInstance.serialization))
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    found = session.execute(query).one_or_none()
+    found = session.execute(_LOCK_TASK, {"task_id": task_id}).one_or_none()
     if found is None:
         raise NotFound(N_("Deze taak bestaat niet."))
     return found

@@ -11,15 +11,17 @@ import threading
 import time
 from datetime import timedelta
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import undefer
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import Session, undefer
 
 from webapp.domain.audit import Action, Result
 from webapp.domain.errors import ProcessError
 from webapp.persistence.models import Job, ProcessInstance
+from webapp.services.client_keys import client_key
 from webapp.services.context import ServiceContext, audit
 from webapp.services.notifications import run_notifications
 from webapp.services.projections import TIMER_JOB, sync_instance
+from webapp.services.statistics import discard_since, pending_mark
 
 log = logging.getLogger(__name__)
 
@@ -54,49 +56,86 @@ def claim_due_jobs(
         return [job.id for job in jobs]
 
 
+# Jobs fired per transaction: one commit, one audit-chain append and one counter update for the lot, each job
+# in its own savepoint so that a failing diagram undoes only its own job.
+FIRE_PER_TRANSACTION = 25
+# The instance first, under its lock (the order a completion takes them in), then the job as it is now.
+_LOCK_INSTANCE_OF_JOB = (
+    select(ProcessInstance)
+    .where(
+        ProcessInstance.id == select(Job.instance_id).where(Job.id == bindparam("job")).scalar_subquery()
+    )
+    .options(undefer(ProcessInstance.serialization))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
 def fire_job(ctx: ServiceContext, worker_id: str, job_id: int) -> bool:
-    """Fire one claimed job; False when it was no longer ours or no longer due."""
-    now = ctx.clock.now()
-    failure: ProcessError | None = None
+    """Fire one claimed job; False when it was no longer ours or no longer due, or when it failed."""
+    return fire_jobs(ctx, worker_id, [job_id]) == 1
+
+
+def fire_jobs(ctx: ServiceContext, worker_id: str, job_ids: list[int]) -> int:
+    """Fire claimed jobs, ``FIRE_PER_TRANSACTION`` per transaction; returns how many fired."""
+    fired = 0
+    for start in range(0, len(job_ids), FIRE_PER_TRANSACTION):
+        fired += _fire_batch(ctx, worker_id, job_ids[start : start + FIRE_PER_TRANSACTION])
+    return fired
+
+
+def _fire_batch(ctx: ServiceContext, worker_id: str, job_ids: list[int]) -> int:
+    failures: list[tuple[int, ProcessError]] = []
+    fired = 0
     with ctx.db.write() as session:
-        job = session.get(Job, job_id)
-        if job is None:
-            return False
-        instance = session.execute(
-            select(ProcessInstance)
-            .where(ProcessInstance.id == job.instance_id)
-            .options(undefer(ProcessInstance.serialization))
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).scalar_one()
-        session.refresh(job)
-        if job.locked_by != worker_id:
-            return False  # our lease ran out and another worker has it
-        if job.due_at >= now:  # moved by a completion since we claimed it: give it back
-            job.locked_by, job.locked_until = None, None
-            return False
-        loaded = ctx.runtime.load(
-            instance.serialization, ctx.definitions.get(session, instance.definition_id)
-        )
-        open_before = ctx.runtime.ready_task_ids(loaded)
-        try:
-            ctx.runtime.fire_due_timers(loaded, ctx.clock)
-            sync_instance(session, ctx, instance, loaded, open_before)
-            audit(
-                session,
-                ctx,
-                "timer.fired",
-                Action.UPDATE,
-                object_type="process_instance",
-                object_id=str(instance.id),
-                process_instance_id=instance.id,
-                origin=None,
-            )
-        except ProcessError as error:
-            failure = error
-    if failure is not None:
-        _record_failure(ctx, job_id, failure)
-    return failure is None
+        for job_id in job_ids:
+            counted = pending_mark(session)
+            try:
+                with session.begin_nested():
+                    fired_instance = _fire_in(session, ctx, worker_id, job_id)
+            except ProcessError as failed:
+                discard_since(session, counted)  # the savepoint undid the rows; undo the counts with them
+                failures.append((job_id, failed))
+                continue
+            if fired_instance is not None:
+                fired += 1
+                instance_id, reference = fired_instance
+                audit(
+                    session,
+                    ctx,
+                    "timer.fired",
+                    Action.UPDATE,
+                    object_type="process_instance",
+                    object_id=str(instance_id),
+                    process_instance_id=instance_id,
+                    client_key=client_key(ctx.secret_key, reference) if reference else None,
+                    origin=None,
+                )
+    for job_id, error in failures:
+        _record_failure(ctx, job_id, error)
+    return fired
+
+
+def _fire_in(
+    session: Session, ctx: ServiceContext, worker_id: str, job_id: int
+) -> tuple[int, str | None] | None:
+    """Fire the job inside the caller's transaction: the instance's id and case reference, or None when the
+    job is not ours to fire."""
+    now = ctx.clock.now()
+    instance = session.execute(_LOCK_INSTANCE_OF_JOB, {"job": job_id}).scalar_one_or_none()
+    job = session.get(Job, job_id, populate_existing=True)
+    if instance is None or job is None:
+        return None
+    if job.locked_by != worker_id:
+        return None  # our lease ran out and another worker has it
+    if job.due_at >= now:  # moved by a completion since we claimed it: give it back
+        job.locked_by, job.locked_until = None, None
+        return None
+    loaded = ctx.runtime.load(instance.serialization, ctx.definitions.get(session, instance.definition_id))
+    open_before = ctx.runtime.ready_task_ids(loaded)
+    ctx.runtime.fire_due_timers(loaded, ctx.clock)
+    sync_instance(session, ctx, instance, loaded, open_before)
+    return instance.id, instance.case_reference
 
 
 def _record_failure(ctx: ServiceContext, job_id: int, error: ProcessError) -> None:
@@ -132,7 +171,7 @@ def fire_due_timers(
         job_ids = claim_due_jobs(ctx, worker_id, batch, lease)
         if not job_ids:
             return fired
-        fired += sum(fire_job(ctx, worker_id, job_id) for job_id in job_ids)
+        fired += fire_jobs(ctx, worker_id, job_ids)
         if len(job_ids) < batch:
             return fired
 
