@@ -17,7 +17,14 @@ from webapp.services import instances
 from webapp.services.context import ServiceContext
 from webapp.services.deploy import deploy_directory
 from webapp.services.seed import seed_demo
-from webapp.services.timers import FIRE_PER_TRANSACTION, claim_due_jobs, fire_jobs
+from webapp.services.timers import (
+    FIRE_PER_TRANSACTION,
+    RETRY_AFTER_FAILED_ROUND,
+    UNEXPECTED,
+    claim_due_jobs,
+    fire_jobs,
+    release_own_jobs,
+)
 
 TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
@@ -55,9 +62,8 @@ def timer_ctx(database: Database, clock: ManualClock, tmp_path: Path) -> Service
 
 def _start(ctx: ServiceContext, process_id: str, n: int) -> list[int]:
     actor = login(ctx, "hulpverlener")
-    return [
-        instances.start_process(ctx, actor, process_id, home_organisation(actor)).instance_id for _ in range(n)
-    ]
+    organisation = home_organisation(actor)
+    return [instances.start_process(ctx, actor, process_id, organisation).instance_id for _ in range(n)]
 
 
 def test_a_failing_job_is_undone_alone_and_the_others_of_its_transaction_fire_once(
@@ -94,3 +100,45 @@ def test_a_failing_job_is_undone_alone_and_the_others_of_its_transaction_fire_on
     assert set(jobs) == set(bad)
     assert set(jobs.values()) == {(1, None, True)}
     assert fire_jobs(ctx, "w1", claimed) == 0  # nothing is ours any more: no second firing
+
+
+def test_an_unexpected_error_in_one_job_is_recorded_for_it_alone_and_its_text_stays_out_of_the_log(
+    timer_ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    ctx = timer_ctx
+    started = _start(ctx, "timer_good", 3)
+    ctx.clock.advance(timedelta(hours=1, seconds=1))
+    real_fire = ctx.runtime.fire_due_timers
+    calls = []
+
+    def fire_with_a_bug(loaded: object, clock: object) -> None:
+        calls.append(loaded)
+        if len(calls) == 1:  # whichever job of the batch comes first
+            raise TypeError("client Noor de Vries")
+        real_fire(loaded, clock)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ctx.runtime, "fire_due_timers", fire_with_a_bug)
+    claimed = claim_due_jobs(ctx, "w1")
+    assert fire_jobs(ctx, "w1", claimed) == 2
+
+    with ctx.db.read() as session:
+        status = dict(session.execute(select(ProcessInstance.id, ProcessInstance.status)).all())
+        job = session.execute(select(Job)).scalar_one()
+        left = (job.instance_id, job.attempts, job.last_error)
+    assert sorted(status[i] for i in started) == ["completed", "completed", "waiting"]
+    assert status[left[0]] == "waiting" and left[1:] == (1, UNEXPECTED)
+    assert "TypeError" in caplog.text and "Noor" not in caplog.text
+
+
+def test_after_a_failed_round_a_worker_gives_back_its_claimed_jobs_within_seconds_not_the_lease(
+    timer_ctx: ServiceContext,
+) -> None:
+    ctx = timer_ctx
+    _start(ctx, "timer_good", 2)
+    ctx.clock.advance(timedelta(hours=1, seconds=1))
+    assert len(claim_due_jobs(ctx, "w1")) == 2  # and then the database went away before they fired
+    assert claim_due_jobs(ctx, "w2") == []
+    assert release_own_jobs(ctx, "w1") == 2
+    assert claim_due_jobs(ctx, "w2") == []  # not at once: a failure that repeats must not spin
+    ctx.clock.advance(RETRY_AFTER_FAILED_ROUND + timedelta(seconds=1))
+    assert len(claim_due_jobs(ctx, "w2")) == 2  # long before the 60-second lease would have ended

@@ -11,11 +11,13 @@ import threading
 import time
 from datetime import timedelta
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, undefer
 
 from webapp.domain.audit import Action, Result
 from webapp.domain.errors import ProcessError
+from webapp.domain.messages import N_
 from webapp.persistence.models import Job, ProcessInstance
 from webapp.services.client_keys import client_key
 from webapp.services.context import ServiceContext, audit
@@ -56,6 +58,9 @@ def claim_due_jobs(
         return [job.id for job in jobs]
 
 
+UNEXPECTED = N_("Onverwachte fout bij het afgaan van de timer; het serverlogboek noemt het soort fout.")
+# After a failed round the worker gives its claimed jobs back this soon, not after the whole lease.
+RETRY_AFTER_FAILED_ROUND = timedelta(seconds=5)
 # Jobs fired per transaction: one commit, one audit-chain append and one counter update for the lot, each job
 # in its own savepoint so that a failing diagram undoes only its own job.
 FIRE_PER_TRANSACTION = 25
@@ -93,9 +98,17 @@ def _fire_batch(ctx: ServiceContext, worker_id: str, job_ids: list[int]) -> int:
             try:
                 with session.begin_nested():
                     fired_instance = _fire_in(session, ctx, worker_id, job_id)
+            except SQLAlchemyError:
+                raise  # the database itself failed: the whole batch is retried (see release_own_jobs)
             except ProcessError as failed:
                 discard_since(session, counted)  # the savepoint undid the rows; undo the counts with them
                 failures.append((job_id, failed))
+                continue
+            except Exception as unexpected:  # a bug must not block the other jobs of the batch for ever
+                discard_since(session, counted)
+                # The type only: an exception's text may quote case data.
+                log.error("timer job %s: unexpected %s", job_id, type(unexpected).__name__)
+                failures.append((job_id, ProcessError(UNEXPECTED)))
                 continue
             if fired_instance is not None:
                 fired += 1
@@ -195,4 +208,24 @@ def run_worker(
             run_notifications(ctx, worker_id)  # deadline reminders and escalations, then the mail outbox
         except Exception:  # a database hiccup must not kill the worker; the lease makes a retry safe
             log.exception("timer worker %s: poll failed; retrying", worker_id)
+            release_own_jobs(ctx, worker_id)
         stop.wait(poll_seconds)
+
+
+def release_own_jobs(ctx: ServiceContext, worker_id: str) -> int:
+    """After a failed round (the database restarted, say), give back the jobs this worker claimed and did not
+    fire, due again in a few seconds instead of at the end of the lease; how many. Quiet when the database is
+    still away: the lease then does the same, later."""
+    retry_at = ctx.clock.now() + RETRY_AFTER_FAILED_ROUND
+    try:
+        with ctx.db.write() as session:
+            released = session.execute(
+                update(Job)
+                .where(Job.locked_by == worker_id)
+                .values(locked_by=None, locked_until=retry_at)
+                .execution_options(synchronize_session=False)
+            )
+            return int(getattr(released, "rowcount", 0))
+    except SQLAlchemyError:
+        log.warning("timer worker %s: could not give back its jobs yet; their lease will", worker_id)
+        return 0
