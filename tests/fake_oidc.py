@@ -120,7 +120,10 @@ def running_provider() -> Iterator[FakeProvider]:
     provider = FakeProvider()
     server = make_server("127.0.0.1", 0, provider.app, threaded=True)
     provider.issuer = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, name="fake-oidc", daemon=True)
+    # A short poll: shutting down waits for the loop's next look, half a second by default, in every test.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-oidc", daemon=True
+    )
     thread.start()
     try:
         yield provider

@@ -179,6 +179,10 @@ def _worker(ctx: ServiceContext, settings: Settings) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    # SpiffWorkflow logs every task state change at INFO: nine lines per fired timer drown the worker's own
+    # messages (a failed round, a failed job) and cost time in a burst. Warnings and errors still show.
+    for name in ("spiff.task", "spiff.workflow"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     lease = timedelta(seconds=settings.timer_lease_seconds)
     run_worker(ctx, f"{socket.gethostname()}:{os.getpid()}", stop, settings.timer_poll_seconds, lease)
     return 0
@@ -253,7 +257,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("database bijgewerkt")
         if before is not None and before < STATISTICS_REVISION:
             # The managers' summary tables arrived empty with this upgrade: count what is already stored.
-            return _rebuild_statistics(build_context(settings), check_only=False)
+            upgraded = build_context(settings)
+            try:
+                return _rebuild_statistics(upgraded, check_only=False)
+            finally:
+                upgraded.db.dispose()
         return 0
     ctx = build_context(settings)
     commands = {
@@ -267,7 +275,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export-processes": lambda: _export(ctx, settings, args.to),
         "rebuild-statistics": lambda: _rebuild_statistics(ctx, args.controleer),
     }
-    return commands[args.command]()
+    try:
+        return commands[args.command]()
+    finally:
+        ctx.db.dispose()  # close the connections: a command run inside a process (tests) leaves none open
 
 
 if __name__ == "__main__":

@@ -59,7 +59,10 @@ def live_server(ctx: ServiceContext) -> Iterator[str]:
     no_expiry = {"session_idle_minutes": 10 * 365 * 24 * 60, "session_max_hours": 10 * 365 * 24.0}
     app = create_app({"env": "test", "totp_required_roles": "", **no_expiry}, context=ctx)
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="ketenflow-live-server", daemon=True)
+    # A short poll: shutting down waits for the loop's next look, half a second by default, in every test.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="ketenflow-live-server", daemon=True
+    )
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

@@ -14,12 +14,12 @@ DEMO = "demo_subject_request.bpmn"
 
 
 @pytest.fixture
-def catalogue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def catalogue(tmp_path: Path, fresh_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
     processes = tmp_path / "processes"
     processes.mkdir()
     shutil.copy(PROJECT_ROOT / "processes" / DEMO, processes / DEMO)
     monkeypatch.setenv("KETENFLOW_PROCESSES_DIR", str(processes))
-    monkeypatch.setenv("KETENFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("KETENFLOW_DATABASE_URL", fresh_database_url)
     return processes
 
 

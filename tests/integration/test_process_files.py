@@ -25,12 +25,12 @@ FORM = "demo_escalation.schema.json"
 
 
 @pytest.fixture
-def catalogue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def catalogue(tmp_path: Path, fresh_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
     processes = tmp_path / "processes"
     processes.mkdir()
     shutil.copy(PROJECT_ROOT / "processes" / DEMO, processes / DEMO)
     monkeypatch.setenv("KETENFLOW_PROCESSES_DIR", str(processes))
-    monkeypatch.setenv("KETENFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("KETENFLOW_DATABASE_URL", fresh_database_url)
     assert main(["init-db"]) == 0
     return processes
 

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import undefer
 
+from tests.databases import SQLITE_TOO
 from tests.factories import login
 from tests.integration.person_case import (
     APPROVAL,
@@ -93,6 +94,8 @@ def _destructions(ctx: ServiceContext, reference: str, result: str = "success") 
         )
 
 
+# The SQLite file's bytes (superseded pages too) are searched as well: keeps its SQLite run everywhere.
+@SQLITE_TOO
 def test_an_approved_destruction_leaves_no_trace_of_the_person(
     any_ctx: ServiceContext, clock: ManualClock, database: Database
 ) -> None:

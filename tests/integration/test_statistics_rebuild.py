@@ -10,7 +10,6 @@ right. Then the rebuild repairs damaged tables, keeps what a destroyed case leav
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -321,9 +320,9 @@ def test_the_deadline_of_a_destroyed_register_entry_is_kept(
 
 
 def test_the_command_checks_and_rebuilds(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    fresh_database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("KETENFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("KETENFLOW_DATABASE_URL", fresh_database_url)
     assert main(["init-db"]) == 0
     assert main(["deploy"]) == 0
     assert main(["seed-demo"]) == 0

@@ -357,11 +357,11 @@ INTAKE = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_a_calling_intake_gets_only_the_outcome_and_the_lanes_still_hold(
-    sqlite_database: Database, clock: ManualClock, tmp_path: Path
+    backend_database: Database, clock: ManualClock, tmp_path: Path
 ) -> None:
     (tmp_path / "intake_proef.bpmn").write_text(INTAKE, encoding="utf-8")
     (tmp_path / "meldcode.bpmn").write_bytes((PROJECT_ROOT / "processes" / "meldcode.bpmn").read_bytes())
-    ctx = make_context(sqlite_database, clock, tmp_path)
+    ctx = make_context(backend_database, clock, tmp_path)
     assert deploy_directory(ctx).ok
     seed_demo(ctx)
     sanne, fatima = login(ctx, "hulpverlener"), login(ctx, "aandacht")

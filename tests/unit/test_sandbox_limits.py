@@ -324,13 +324,13 @@ PROBE = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_a_stopped_script_parks_the_instance_in_error_with_a_dutch_reason(
-    sqlite_database: Database, clock: ManualClock, tmp_path: Path
+    backend_database: Database, clock: ManualClock, tmp_path: Path
 ) -> None:
     processes = tmp_path / "processes"
     processes.mkdir()
     shutil.copy(PROCESSES / "demo_subject_request.bpmn", processes)
     (processes / "sandbox_probe.bpmn").write_text(PROBE, "utf-8")
-    ctx = make_context(sqlite_database, clock, processes)
+    ctx = make_context(backend_database, clock, processes)
     assert deploy_directory(ctx).ok
     seed_demo(ctx)
     actor = login(ctx, "hulpverlener")

@@ -170,14 +170,38 @@ def demo_sign_in_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KETENFLOW_SESSION_MAX_HOURS", str(10 * 365 * 24))
 
 
-@pytest.fixture
-def app(ctx: ServiceContext) -> Flask:
-    return create_app({"env": "test", "WTF_CSRF_ENABLED": False}, context=ctx)
+# As demo_sign_in_rules, for the apps that are built once per session (before any test's own env).
+DEMO_SIGN_IN = {
+    "totp_required_roles": "",
+    "session_idle_minutes": 10 * 365 * 24 * 60,
+    "session_max_hours": 10 * 365 * 24.0,
+}
+
+
+@pytest.fixture(scope="session")
+def session_apps() -> dict[bool, Flask]:
+    """One app per CSRF setting for the whole session: building one compiles every route again, which costs
+    more than most tests' requests. The app reaches the services only through ``extensions["ketenflow"]``
+    at request time, so each test points it at its own context; everything else it keeps is configuration.
+    """
+    return {}
+
+
+def _app_over(apps: dict[bool, Flask], ctx: ServiceContext, *, csrf: bool) -> Flask:
+    if csrf not in apps:
+        apps[csrf] = create_app({"env": "test", "WTF_CSRF_ENABLED": csrf, **DEMO_SIGN_IN}, context=ctx)
+    apps[csrf].extensions["ketenflow"] = ctx
+    return apps[csrf]
 
 
 @pytest.fixture
-def csrf_app(ctx: ServiceContext) -> Flask:
-    return create_app({"env": "test", "WTF_CSRF_ENABLED": True}, context=ctx)
+def app(session_apps: dict[bool, Flask], ctx: ServiceContext) -> Flask:
+    return _app_over(session_apps, ctx, csrf=False)
+
+
+@pytest.fixture
+def csrf_app(session_apps: dict[bool, Flask], ctx: ServiceContext) -> Flask:
+    return _app_over(session_apps, ctx, csrf=True)
 
 
 @pytest.fixture

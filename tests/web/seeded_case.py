@@ -1,6 +1,6 @@
-"""One seeded case for the access tests (route matrix, IDOR, break-glass): built once per test session into
-a SQLite file, and copied for every test, so that each request meets the same fresh state (a POST that
-claims or completes a task cannot change what the next row of a table sees).
+"""One seeded case for the access tests (route matrix, IDOR, break-glass): built once per test session on
+the suite's backend (tests/databases.py) and copied for every test, so that each request meets the same
+fresh state (a POST that claims or completes a task cannot change what the next row of a table sees).
 
 The case is Gemeente Weert's: a casusoverleg registered by Sanne (hulpverlener), which fills the ``case``
 register, and a data-subject request filed under the same reference, with its decision task open.
@@ -8,7 +8,6 @@ register, and a data-subject request filed under the same reference, with its de
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -17,8 +16,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, text
+from sqlalchemy import select
 
+from tests.databases import ON_POSTGRES, POSTGRES_URL, Snapshot, build_snapshot, truncate
 from tests.factories import START, home_organisation, login, make_context
 from tests.processes.test_case_intake import ANONYMOUS
 from webapp import create_app
@@ -79,18 +79,12 @@ class Ids:
         )
 
 
-def build_seed(path: Path) -> Ids:
-    """Deploy, seed the demo and the case into a new SQLite file at ``path``."""
-    database = Database(f"sqlite:///{path}")
-    database.create_all()
+def _fill(database: Database) -> Ids:
+    """Deploy, seed the demo and the case into ``database`` (empty, its tables created)."""
     ctx = make_context(database, ManualClock(START))
     assert deploy_directory(ctx).ok
     seed_demo(ctx)
-    ids = _seed_case(ctx)
-    with database.engine.begin() as connection:  # one file to copy: fold the WAL into it
-        connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-    database.dispose()
-    return ids
+    return _seed_case(ctx)
 
 
 def _seed_case(ctx: ServiceContext) -> Ids:
@@ -129,16 +123,29 @@ def _seed_case(ctx: ServiceContext) -> Ids:
 
 
 class SeededSite:
-    """A fresh copy of the seeded database for one test, with the app and signed-in clients over it."""
+    """The seeded database with the app and signed-in clients over it; ``reset`` puts the seed back.
 
-    def __init__(self, template: Path, workdir: Path, ids: Ids) -> None:
-        copy = workdir / "seeded.db"
-        shutil.copyfile(template, copy)
+    One site serves the whole session: building an app compiles every route again, which costs more than
+    the request a test makes, while putting the seed back is a file copy (SQLite) or one function call
+    (PostgreSQL). The app keeps nothing between requests that the database does not hold."""
+
+    def __init__(self, template: Snapshot, workdir: Path, ids: Ids) -> None:
+        url = POSTGRES_URL if template.postgres else f"sqlite:///{workdir / 'seeded.db'}"
+        self.template = template
+        self.database = Database(url)
         self.ids = ids
         self.clock = ManualClock(START)
-        self.database = Database(f"sqlite:///{copy}")
         self.ctx = make_context(self.database, self.clock)
-        self.app: Flask = create_app({"env": "test", "WTF_CSRF_ENABLED": False}, context=self.ctx)
+        # As tests/web/conftest.py's demo_sign_in_rules, which a session-wide app is built before.
+        no_expiry = {"session_idle_minutes": 10 * 365 * 24 * 60, "session_max_hours": 10 * 365 * 24.0}
+        config = {"env": "test", "WTF_CSRF_ENABLED": False, "totp_required_roles": "", **no_expiry}
+        self.app: Flask = create_app(config, context=self.ctx)
+        self.reset()
+
+    def reset(self) -> None:
+        """The seeded state and the clock as they were built."""
+        self.template.restore(self.database)
+        self.clock.set(START)
 
     def client(self, username: str | None) -> FlaskClient:
         client = self.app.test_client()
@@ -151,29 +158,35 @@ class SeededSite:
         self.database.dispose()
 
 
-def _cheap_hashing(patch: pytest.MonkeyPatch) -> None:
-    """As tests/conftest.py's ``fast_password_hashing``, for the session-wide seed it cannot reach."""
-    from argon2 import PasswordHasher
-
-    from webapp.services import users
-
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    patch.setattr(users, "_hasher", cheap)
-    patch.setattr(users, "_DUMMY_HASH", cheap.hash("ketenflow-dummy-password"))
+@pytest.fixture(scope="session")
+def seed_template(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Snapshot, Ids]:
+    """The seeded case, built once per session on the suite's backend (tests/databases.py)."""
+    workdir = tmp_path_factory.mktemp("seeded")
+    if ON_POSTGRES:
+        database = request.getfixturevalue("postgres_database")
+        truncate(database)
+    else:
+        database = Database(f"sqlite:///{workdir / 'build.db'}")
+        database.create_all()
+    ids: list[Ids] = []
+    snapshot = build_snapshot("seeded_case", database, workdir, lambda db: ids.append(_fill(db)))
+    return snapshot, ids[0]
 
 
 @pytest.fixture(scope="session")
-def seed_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Ids]:
-    path = tmp_path_factory.mktemp("seeded") / "template.db"
-    with pytest.MonkeyPatch.context() as patch:
-        _cheap_hashing(patch)
-        ids = build_seed(path)
-    return path, ids
+def seeded_site(
+    seed_template: tuple[Snapshot, Ids], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SeededSite]:
+    template, ids = seed_template
+    site = SeededSite(template, tmp_path_factory.mktemp("seeded_site"), ids)
+    yield site
+    site.close()
 
 
 @pytest.fixture
-def seeded(seed_template: tuple[Path, Ids], tmp_path: Path) -> Iterator[SeededSite]:
-    template, ids = seed_template
-    site = SeededSite(template, tmp_path, ids)
-    yield site
-    site.close()
+def seeded(seeded_site: SeededSite) -> SeededSite:
+    """The session's site with the seed put back: every test meets the same fresh state."""
+    seeded_site.reset()
+    return seeded_site

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.web.conftest import error_page, local_path, page, select, text_of
-from tests.web.seeded_case import SeededSite, seed_template, seeded  # noqa: F401
+from tests.web.seeded_case import SeededSite, seed_template, seeded, seeded_site  # noqa: F401
 
 REASON = "Acuut gevaar: Veilig Thuis belt, de zaakhouder is niet bereikbaar."
 

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
-from tests.web.seeded_case import SeededSite, seed_template, seeded  # noqa: F401
+from tests.web.seeded_case import SeededSite, seed_template, seeded, seeded_site  # noqa: F401
 from webapp.persistence.models import ApiToken, AuditEvent, HumanTask, Notification, User
 
 OTHER_ORGANISATION = ["rubicon", "fg.rubicon", "manager.rubicon"]
