@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint format typecheck layers bench bench-scale clean chromium translations messages
+.PHONY: run run-postgres test check lint format typecheck layers bench bench-scale clean chromium translations messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ run: $(STAMP) translations
 	# `ketenflow run` deploys new and changed files of processes/ first, never undoing a studio deploy.
 	# The demo's FG, admin and process owner sign in with the password only; production requires TOTP for them.
 	KETENFLOW_TOTP_REQUIRED_ROLES= $(BIN)/ketenflow run
+
+# Several processes on PostgreSQL (README, "Meerdere processen op PostgreSQL"): the same preparation as
+# `run`, then gunicorn with KETENFLOW_WEB_WORKERS web processes and KETENFLOW_TIMER_WORKERS timer workers.
+run-postgres: $(STAMP) translations
+	KETENFLOW_TOTP_REQUIRED_ROLES= $(BIN)/python -m webapp.run_postgres
 
 # The browser tier needs Debian's Chromium; install it when we may (root with apt), else its tests fail loudly.
 chromium:
@@ -65,3 +70,9 @@ bench-scale: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+# The whole suite on PostgreSQL (KETENFLOW_TEST_DATABASE_URL, default the local ketenflow_test): every tier's
+# database is PostgreSQL; the tests about SQLite itself keep their SQLite run (tests/databases.py).
+.PHONY: test-postgres
+test-postgres: $(STAMP) chromium translations
+	KETENFLOW_TEST_BACKEND=postgresql $(BIN)/python -m pytest

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from webapp.persistence.audit_log import discard_audit, flush_audit
@@ -20,12 +21,34 @@ from webapp.persistence.models import Base
 
 def make_engine(url: str, *, manual_begin: bool = False, **kwargs: Any) -> Engine:
     """With ``manual_begin`` (SQLite only) the driver leaves transactions to us, so that ``Database`` can
-    start write transactions with BEGIN IMMEDIATE; migrations use the driver's own handling."""
+    start write transactions with BEGIN IMMEDIATE; migrations use the driver's own handling.
+
+    ``hide_parameters``: a database error names the statement but not its values, which can be names,
+    addresses or (encrypted) case data; the worker logs such errors with their traceback."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
         _configure_sqlite(engine, manual_begin)
         return engine
+    # pool_pre_ping: a connection the server closed (a restart, pg_terminate_backend) is replaced when it is
+    # next taken from the pool, instead of failing the first statement of the request or worker round on it.
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def ensure_postgres_database(url: str) -> bool:
+    """Create the PostgreSQL database of ``url`` when it does not exist yet; True when it was created."""
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            query = text("SELECT 1 FROM pg_database WHERE datname = :name")
+            if connection.scalar(query, {"name": target.database}):
+                return False
+            quoted = admin.dialect.identifier_preparer.quote(str(target.database))
+            connection.exec_driver_sql(f"CREATE DATABASE {quoted}")
+            return True
+    finally:
+        admin.dispose()
 
 
 def _configure_sqlite(engine: Engine, manual_begin: bool) -> None:
