@@ -147,3 +147,11 @@ def test_every_encrypted_column_binds_its_own_table_and_column_name() -> None:
         for column in table.columns:
             if isinstance(column.type, EncryptedText | EncryptedJSON):
                 assert column.type.context == f"{table.name}.{column.name}"
+
+
+def test_every_table_with_an_encrypted_column_has_the_integer_id_that_rotation_walks_by() -> None:
+    tables = {c.table for c in encrypted_columns(Base.metadata)}
+    assert "studio_test_run" in tables
+    for name in tables:
+        (key,) = Base.metadata.tables[name].primary_key.columns
+        assert key.name == "id" and key.type.python_type is int, name

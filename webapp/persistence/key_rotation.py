@@ -39,7 +39,8 @@ class ColumnRotation:
 
 
 def encrypted_columns(metadata: MetaData) -> list[EncryptedColumn]:
-    """Every column of the models whose type encrypts, in table order."""
+    """Every column of the models whose type encrypts, in table order. Rotation walks each such table in
+    batches by an integer ``id`` column: a table with an encrypted column needs one (a unit test checks)."""
     found = []
     for model_table in metadata.sorted_tables:
         for model_column in model_table.columns:

@@ -458,3 +458,24 @@ class ExportLog(Base):
 
 AUDIT_EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
 AUDIT_HEAD: Table = AuditHead.__table__  # type: ignore[assignment]
+
+
+class StudioTestRun(Base):
+    """A studio test-run (services/test_run_store.py), kept here so that any web process serves its next step.
+    ``state`` is the run as JSON — the bundle it runs (maybe an unsaved diagram), the serialized workflow, its
+    path and log — encrypted, because answers typed in a rehearsal may still be real personal data."""
+
+    __tablename__ = "studio_test_run"
+    __table_args__ = (
+        UniqueConstraint("run_id", name="uq_studio_test_run_run_id"),
+        Index("ix_studio_test_run_owner", "owner_id", "touched_at"),  # a person's runs, oldest first
+        Index("ix_studio_test_run_touched", "touched_at"),  # idle expiry and the global limit
+    )
+    # An integer key as every encrypted table has: key rotation walks the rows in batches by ``id``.
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(40))  # the random token in the run's address
+    owner_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", name="fk_studio_test_run_owner"))
+    process_id: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime]  # the simulated start
+    touched_at: Mapped[datetime]  # the real moment of its last use
+    state: Mapped[str] = mapped_column(EncryptedText("studio_test_run.state", compress=True))

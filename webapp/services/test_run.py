@@ -1,17 +1,19 @@
 """Test-run a diagram from the studio on a simulated clock, before it is deployed (issue 6 item 5).
 
 A run starts from the bundle ``check_studio`` builds for the process — the studio's edits as saved, not what
-is deployed — and is refused with the check's problems when that bundle has any. It lives in memory only
-(``test_run_store``): no case, task, timer job, notification, register or mail is made, and nothing is
-audited as a case. Forms are checked with the same Dutch messages and legal rules as real tasks; each task is
-completed by another simulated person, so a four-eyes rule does not stop a rehearsal played by one. Due
-dates are computed like those of real tasks, at the simulated moment the task opens.
+is deployed — and is refused with the check's problems when that bundle has any. It is kept as one row of its
+own (``test_run_store``), so any web process serves its next step: no case, task, timer job, notification,
+register or mail is made, and nothing is audited as a case. Each step takes the run under its row lock and
+saves it in the same transaction. Forms are checked with the same Dutch messages and legal rules as real
+tasks; each task is completed by another simulated person, so a four-eyes rule does not stop a rehearsal
+played by one. Due dates are computed like those of real tasks, at the simulated moment the task opens.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -44,7 +46,7 @@ from webapp.services.test_run_store import (
     TestTimer,
 )
 
-STORE = RunStore()
+RUNS = RunStore()  # the limits only: the runs themselves are rows of studio_test_run
 START_DATA = {"zaak_referentie": "KF-TESTRUN"}
 # SpiffWorkflow fires a timer only after its instant (see services/timers.py): move just past it.
 PAST_THE_MOMENT = timedelta(seconds=1)
@@ -59,6 +61,17 @@ def start_test_run(
     ctx: ServiceContext, actor: Actor, name: str, start_at: datetime, origin: Origin | None = None
 ) -> TestRun:
     """Start a run of the studio's version of ``name`` at the simulated moment ``start_at``."""
+    return _start(ctx, actor, name, start_at, origin)
+
+
+def _start(
+    ctx: ServiceContext,
+    actor: Actor,
+    name: str,
+    start_at: datetime,
+    origin: Origin | None,
+    replacing: str | None = None,
+) -> TestRun:
     plan, bundle = _plan(check_studio(ctx, actor), name)
     if plan.problems or bundle is None:
         raise TestRunRefused(N_("Dit diagram heeft problemen; los ze op voordat u het test."), plan.problems)
@@ -83,8 +96,9 @@ def start_test_run(
             Message("De procedure liep bij de start vast: {error}", error=str(error))
         ) from None
     _record(ctx, run, loaded, clock)
-    STORE.add(run, ctx.clock.now())
-    with ctx.db.write() as session:  # who rehearsed which diagram; no case, so no client key or instance
+    with ctx.db.write() as session:
+        RUNS.add(session, run, ctx.clock.now(), replacing=replacing)
+        # Who rehearsed which diagram; no case, so no client key or instance.
         audit(
             session,
             ctx,
@@ -109,8 +123,7 @@ def complete(
 ) -> None:
     """Complete an open task of the run with ``data``: FormInvalid (Dutch messages) when the form or a legal
     rule refuses it, as for a real task; the run stays as it was then."""
-    run = _run(ctx, actor, run_id)
-    with run.lock:
+    with _using(ctx, actor, run_id) as run:
         loaded = ctx.runtime.load(run.serialized, run.bundle)
         clock = ManualClock(run.now)
         task = next((t for t in ctx.runtime.ready_tasks(loaded) if t.task_id == task_id), None)
@@ -130,7 +143,7 @@ def complete(
         try:
             ctx.runtime.complete_task(loaded, task_id, answers, clock)
         except ProcessError as error:
-            run.log.append(LogLine(run.now, _stuck(error)))
+            run.log.append(LogLine(run.now, _stuck(error)))  # kept: the store saves the run on a refusal
             raise
         run.completions[task.bpmn_id] = person
         run.log.append(LogLine(run.now, Message("Taak ‘{name}’ afgerond.", name=task.name)))
@@ -140,8 +153,7 @@ def complete(
 
 def advance_to_next_timer(ctx: ServiceContext, actor: Actor, run_id: str) -> datetime:
     """Move the simulated clock just past the next waiting timer and let it fire; returns the new moment."""
-    run = _run(ctx, actor, run_id)
-    with run.lock:
+    with _using(ctx, actor, run_id) as run:
         loaded = ctx.runtime.load(run.serialized, run.bundle)
         due = ctx.runtime.next_due(loaded)
         if due is None:
@@ -167,44 +179,41 @@ def advance_to_next_timer(ctx: ServiceContext, actor: Actor, run_id: str) -> dat
 
 def restart(ctx: ServiceContext, actor: Actor, run_id: str, origin: Origin | None = None) -> TestRun:
     """Begin again at the same simulated start, on the studio's sources as they are now."""
-    run = _run(ctx, actor, run_id)
-    again = start_test_run(ctx, actor, run.process_id, run.started_at, origin)
-    STORE.drop(run.run_id)
-    return again
+    run = _snapshot(ctx, actor, run_id)
+    return _start(ctx, actor, run.process_id, run.started_at, origin, replacing=run.run_id)
 
 
 def view(ctx: ServiceContext, actor: Actor, run_id: str) -> TestRunView:
-    run = _run(ctx, actor, run_id)
-    with run.lock:
-        loaded = ctx.runtime.load(run.serialized, run.bundle)
-        tasks = [_test_task(run, t) for t in ctx.runtime.ready_tasks(loaded)]
-        timers = [
-            TestTimer(t.element.bpmn_id, t.element.name, t.due_at, t.element.file == run.own_file)
-            for t in progress(loaded).timers
-        ]
-        own = [step for step in run.path if step.file == run.own_file]
-        # The flows the run took, and those into its open tasks (from an element it passed).
-        taken = [(step.came_from, step.bpmn_id) for step in own if step.came_from]
-        taken += [(step.bpmn_id, task.bpmn_id) for task in tasks for step in own]
-        return TestRunView(
-            run_id=run.run_id,
-            process_id=run.process_id,
-            name=run.process_name,
-            started_at=run.started_at,
-            now=run.now,
-            path=list(run.path),
-            tasks=tasks,
-            timers=timers,
-            log=list(run.log),
-            ended=run.ended,
-            own_file=run.own_file,
-            flows_done=outline(run.bundle.bpmn[run.own_file]).flows_on(taken),
-        )
+    run = _snapshot(ctx, actor, run_id)
+    loaded = ctx.runtime.load(run.serialized, run.bundle)
+    tasks = [_test_task(run, t) for t in ctx.runtime.ready_tasks(loaded)]
+    timers = [
+        TestTimer(t.element.bpmn_id, t.element.name, t.due_at, t.element.file == run.own_file)
+        for t in progress(loaded).timers
+    ]
+    own = [step for step in run.path if step.file == run.own_file]
+    # The flows the run took, and those into its open tasks (from an element it passed).
+    taken = [(step.came_from, step.bpmn_id) for step in own if step.came_from]
+    taken += [(step.bpmn_id, task.bpmn_id) for task in tasks for step in own]
+    return TestRunView(
+        run_id=run.run_id,
+        process_id=run.process_id,
+        name=run.process_name,
+        started_at=run.started_at,
+        now=run.now,
+        path=list(run.path),
+        tasks=tasks,
+        timers=timers,
+        log=list(run.log),
+        ended=run.ended,
+        own_file=run.own_file,
+        flows_done=outline(run.bundle.bpmn[run.own_file]).flows_on(taken),
+    )
 
 
 def diagram_xml(ctx: ServiceContext, actor: Actor, run_id: str) -> str:
     """The process's own diagram as the run uses it."""
-    run = _run(ctx, actor, run_id)
+    run = _snapshot(ctx, actor, run_id)
     return str(next(iter(run.bundle.bpmn.values())))
 
 
@@ -243,9 +252,17 @@ def _names(name: str) -> tuple[str, str]:
     return process_id, process_id + ".bpmn"
 
 
-def _run(ctx: ServiceContext, actor: Actor, run_id: str) -> StoredRun:
+def _using(ctx: ServiceContext, actor: Actor, run_id: str) -> AbstractContextManager[StoredRun]:
+    """The actor's run under its row lock, saved when the block ends (see RunStore.using)."""
+    # Before the run's transaction: a refusal is audited in a transaction of its own.
     ensure_studio(ctx, actor, "studio.test_run")
-    return STORE.get(run_id, actor.user_id, ctx.clock.now())
+    return RUNS.using(ctx.db, run_id, actor.user_id, ctx.clock.now())
+
+
+def _snapshot(ctx: ServiceContext, actor: Actor, run_id: str) -> StoredRun:
+    """The run as last saved, marked as used; reading it further needs no lock, as it is a copy."""
+    with _using(ctx, actor, run_id) as run:
+        return run
 
 
 def _form(run: StoredRun, filename: str | None) -> dict[str, Any] | None:

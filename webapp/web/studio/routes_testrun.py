@@ -3,7 +3,8 @@
 ``/studio/diagrams/<name>/test-run`` asks for the simulated start moment; a run then has its own page under
 ``/studio/test-runs/<run_id>`` with the diagram (marks: the path taken, the open tasks, the waiting timers),
 the open tasks' forms rendered by the professionals' macros, "Naar de volgende termijn", the log and
-"Opnieuw beginnen". Runs live in memory (``services/test_run_store``); nothing here touches a real case.
+"Opnieuw beginnen". Runs are kept in the database (``services/test_run_store``), so any web process serves
+any step; nothing here touches a real case.
 """
 
 from __future__ import annotations
