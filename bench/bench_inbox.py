@@ -161,7 +161,6 @@ def _task_rows(
             "organisation_id": owners[instance_id],
             "assignee_id": assignee if is_open else rng.choice(users),
             "state": "open" if is_open else "completed",
-            "instructions": "",
             "due_at": due,
             "due_rule": rng.choice(RULES) if due else None,
             "created_at": created,

@@ -116,7 +116,7 @@ INSTANCE_COLUMNS = (
 )
 TASK_COLUMNS = (
     *("id", "instance_id", "definition_id", "spiff_task_id", "bpmn_id", "name", "role", "organisation_id"),
-    *("assignee_id", "state", "instructions", "due_at", "due_rule", "deadline_kind", "created_at"),
+    *("assignee_id", "state", "due_at", "due_rule", "deadline_kind", "created_at"),
     *("completed_at", "completed_by_id"),
 )
 DEADLINE_COLUMNS = (
@@ -236,7 +236,7 @@ class Generator:
         self.result.names[(process.process_id, step.bpmn_id)] = step.name
         return (
             *(self.task_id, instance_id, process.definition_id, f"{self.task_id:032x}", step.bpmn_id),
-            *(step.name, step.role, organisation, row.get("assignee"), row["state"], "", stamp(row["due"])),
+            *(step.name, step.role, organisation, row.get("assignee"), row["state"], stamp(row["due"])),
             *(step.rule, step.kind, stamp(row["created"]), stamp(row.get("completed")), row.get("by")),
         )
 

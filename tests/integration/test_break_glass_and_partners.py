@@ -36,7 +36,6 @@ def partner_task(ctx: ServiceContext, instance_id: int, partner: Actor) -> int:
             role="professional",
             organisation_id=home_organisation(partner),
             state="open",
-            instructions="",
             created_at=ctx.clock.now(),
         )
         session.add(row)

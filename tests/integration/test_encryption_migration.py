@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData, insert, select, text
+from sqlalchemy import MetaData, insert, inspect, select, text
 
 from webapp.config import PROJECT_ROOT
 from webapp.persistence.crypto import DEVELOPMENT_DATA_KEYS, DataKeyring
@@ -167,3 +167,22 @@ def test_migration_0006_encrypts_existing_rows_and_the_downgrade_decrypts_them(e
         assert "kf1:" not in stored and "Doornbosch" in stored and TEXTS["totp"] in stored
     finally:
         plain.dispose()
+
+
+def test_migration_0012_drops_the_copied_instructions_and_keeps_every_task_and_its_comments(
+    empty_url: str,
+) -> None:
+    config = _config(empty_url)
+    command.upgrade(config, "0005")
+    database = Database(empty_url)
+    try:
+        _seed_plain_rows(database)
+        command.upgrade(config, "head")
+        database.dispose()
+        with database.engine.connect() as connection:
+            columns = {column["name"] for column in inspect(connection).get_columns("human_task")}
+            assert "instructions" not in columns and "draft" in columns
+            assert connection.execute(text("SELECT count(*) FROM human_task")).scalar() == 1
+            assert connection.execute(text("SELECT task_id FROM comment")).scalar() == 1
+    finally:
+        database.dispose()

@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from tests.integration.test_notifications import (
     DECIDE,
@@ -26,7 +26,7 @@ from tests.integration.test_notifications import (
 )
 from webapp.config import load_settings
 from webapp.persistence.crypto import new_key_line
-from webapp.persistence.models import Outbox, User
+from webapp.persistence.models import Notification, Outbox, User
 from webapp.services import mail
 from webapp.services.context import ServiceContext
 from webapp.services.mail import FileTransport, SmtpTransport, claim_mail, dispatch_outbox
@@ -49,6 +49,23 @@ def test_each_mail_is_sent_once_and_says_nothing_personal(ctx: ServiceContext) -
         assert_impersonal(sent["Subject"] + sent.get_content())
     assert len({m["Message-ID"] for m in fake.sent}) == 6
     assert all(row.sent_at == ctx.clock.now() and "locked_by" not in row.payload for row in outbox(ctx))
+
+
+def test_a_mail_takes_its_subject_and_link_from_its_notice_and_is_not_sent_once_the_notice_is_erased(
+    ctx: ServiceContext,
+) -> None:
+    start_and_register(ctx)
+    with ctx.db.write() as session:
+        doomed = session.scalars(select(Notification).where(Notification.key.like("%:arrived:%"))).first()
+        assert doomed is not None
+        doomed_mail = f"mail:{doomed.key}"
+        session.delete(doomed)
+    fake = FakeTransport()
+    assert dispatch_outbox(ctx, mail_to(fake)) == 5
+    with ctx.db.read() as session:
+        payloads = {row.key: row.payload for row in session.scalars(select(Outbox))}
+    assert payloads[doomed_mail]["status"] == "bericht vervallen"
+    assert all(set(p) >= {"user_id", "language"} and "subject" not in p for p in payloads.values())
 
 
 def test_a_colleague_who_reads_english_gets_the_notice_and_the_mail_in_english(ctx: ServiceContext) -> None:

@@ -118,6 +118,16 @@ class WorkflowRuntime:
         workflow.script_engine = self._script_engine  # the engine is not serialized
         return LoadedWorkflow(workflow)
 
+    def instructions(self, source: SpecSource, bpmn_id: str) -> str:
+        """The instructions a step of a deployed version gives its user: they belong to the diagram, so a
+        task row does not keep its own copy."""
+        spec, subprocess_specs = self._specs_for(source.sha256, source.process_id, source.bpmn, source.dmn)
+        for process_spec in (spec, *subprocess_specs.values()):
+            task_spec = process_spec.task_specs.get(bpmn_id)
+            if task_spec is not None:
+                return _instructions_of(task_spec)
+        return ""
+
     def dump(self, loaded: LoadedWorkflow) -> str:
         return str(self._serializer.serialize_json(loaded._wf))
 
@@ -233,7 +243,7 @@ def _ready_task(task: Any) -> ReadyTask:
         lane=spec.lane,
         form=properties.get("formJsonSchemaFilename"),
         ui_form=properties.get("formUiSchemaFilename"),
-        instructions=(extensions.get("instructionsForEndUser") or spec.documentation or "").strip(),
+        instructions=_instructions_of(spec),
         due_in=properties.get("dueIn"),
         due_rule=properties.get("dueRule", "calendar"),
         due_from=properties.get("dueFrom"),
@@ -241,6 +251,11 @@ def _ready_task(task: Any) -> ReadyTask:
         due_text=properties.get("dueText"),
         data=task.data,
     )
+
+
+def _instructions_of(spec: Any) -> str:
+    extensions = getattr(spec, "extensions", None) or {}
+    return str(extensions.get("instructionsForEndUser") or getattr(spec, "documentation", None) or "").strip()
 
 
 def _not_loaded(sha256: str) -> tuple[Any, dict[str, Any]]:

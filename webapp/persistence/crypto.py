@@ -20,7 +20,6 @@ import re
 import secrets
 import zlib
 from collections.abc import Sequence
-from weakref import WeakKeyDictionary
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -142,16 +141,17 @@ def new_key_line(key_id: str) -> str:
 
 
 # The keyring of each engine, found through the dialect the column types receive: each engine has its own
-# dialect object, so two databases with different keys can live in one process (tests, rotation).
-_KEYRINGS: WeakKeyDictionary[Dialect, DataKeyring] = WeakKeyDictionary()
+# dialect object, so two databases with different keys can live in one process (tests, rotation). It is kept
+# as an attribute of the dialect (it lives and dies with it): looked up for every encrypted value.
+_ATTRIBUTE = "ketenflow_keyring"
 
 
 def bind_keyring(engine: Engine, keyring: DataKeyring) -> None:
-    _KEYRINGS[engine.dialect] = keyring
+    setattr(engine.dialect, _ATTRIBUTE, keyring)
 
 
 def keyring_for(dialect: Dialect) -> DataKeyring:
-    keyring = _KEYRINGS.get(dialect)
+    keyring: DataKeyring | None = getattr(dialect, _ATTRIBUTE, None)
     if keyring is None:
         raise RuntimeError("geen sleutels aan deze database gekoppeld: gebruik Database(url, keyring=…)")
     return keyring

@@ -160,7 +160,6 @@ class HumanTask(Base):
     draft_saved_at: Mapped[datetime | None]
     form: Mapped[str | None] = mapped_column(String(200))
     ui_form: Mapped[str | None] = mapped_column(String(200))
-    instructions: Mapped[str] = mapped_column(Text, default="")
     due_at: Mapped[datetime | None]
     due_rule: Mapped[str | None] = mapped_column(String(200))
     # What kind of legal deadline made due_at: "hours:PT72H", "calendar:P4W", "working_days:P5D" or "date"

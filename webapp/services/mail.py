@@ -37,6 +37,7 @@ from webapp.services.translation import SOURCE_LANGUAGE, translate
 log = logging.getLogger(__name__)
 
 MAIL_CHANNEL = "mail"
+NOTICE_PREFIX = "mail:"  # an outbox key is this + the key of the notice the mail announces
 LEASE = timedelta(minutes=10)
 SMTP_TIMEOUT = 20.0  # seconds; a batch (BATCH x timeout) must fit in the LEASE
 BATCH = 20
@@ -137,27 +138,20 @@ def mail_settings(settings: Settings) -> MailSettings:
     return MailSettings(transport, settings.smtp_from, settings.public_url.rstrip("/"))
 
 
-def queue_mails(
-    session: Session, now: datetime, mails: Iterable[tuple[str, int, str, str | None, str]]
-) -> None:
-    """One outbox row per (notification key, user id, subject, link, language); a key already queued is left
-    alone. The subject is already in the recipient's language; the body follows it when the mail is sent.
+def queue_mails(session: Session, now: datetime, mails: Iterable[tuple[str, int, str]]) -> None:
+    """One outbox row per (notification key, user id, language); a key already queued is left alone.
 
-    The row holds the recipient's id, not the address (looked up when sending), and no case data."""
+    The row holds the recipient's id, not the address (looked up when sending), and no case data; subject
+    and link are the notice's own title and link (``NOTICE_PREFIX`` + the notice key), read when sending,
+    so the outbox does not keep a second copy of them."""
     rows = [
         {
-            "key": f"mail:{key}",
+            "key": f"{NOTICE_PREFIX}{key}",
             "channel": MAIL_CHANNEL,
-            "payload": {
-                "user_id": user_id,
-                "subject": subject,
-                "link": link,
-                "language": language,
-                "attempts": 0,
-            },
+            "payload": {"user_id": user_id, "language": language, "attempts": 0},
             "created_at": now,
         }
-        for key, user_id, subject, link, language in mails
+        for key, user_id, language in mails
     ]
     insert_new(session, Outbox, rows)
 
@@ -259,24 +253,27 @@ def claim_mail(ctx: ServiceContext, worker_id: str, batch: int = BATCH) -> list[
         )
         rows = [row for row in session.execute(query).scalars() if _available(row.payload, now)][:batch]
         addresses = _addresses(session, {int(row.payload["user_id"]) for row in rows})
+        notices = _notices(session, [row.key for row in rows])
         envelopes = []
         for row in rows:
             to = addresses.get(int(row.payload["user_id"]))
-            if to is None:  # no address (any more), or the account was closed: nothing to send
-                row.sent_at, row.payload = now, {**row.payload, "status": "geen adres"}
+            notice = notices.get(row.key)
+            if to is None or notice is None:  # no address (any more), account closed, or notice erased
+                status = "geen adres" if to is None else "bericht vervallen"
+                row.sent_at, row.payload = now, {**row.payload, "status": status}
                 continue
             lease = {"locked_by": worker_id, "locked_until": (now + LEASE).isoformat()}
             row.payload = {**row.payload, **lease}
-            envelopes.append(
-                Envelope(
-                    row.id,
-                    to,
-                    str(row.payload["subject"]),
-                    row.payload.get("link"),
-                    str(row.payload.get("language") or SOURCE_LANGUAGE),
-                )
-            )
+            language = str(row.payload.get("language") or SOURCE_LANGUAGE)
+            envelopes.append(Envelope(row.id, to, notice[0], notice[1], language))
         return envelopes
+
+
+def _notices(session: Session, mail_keys: list[str]) -> dict[str, tuple[str, str | None]]:
+    """Subject and link of each mail: its notice's title (in the reader's language) and link."""
+    keys = {key.removeprefix(NOTICE_PREFIX): key for key in mail_keys}
+    query = select(Notification.key, Notification.title, Notification.link).where(Notification.key.in_(keys))
+    return {keys[key]: (title, link) for key, title, link in session.execute(query)}
 
 
 def _available(payload: dict[str, Any], now: datetime) -> bool:

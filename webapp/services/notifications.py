@@ -293,11 +293,7 @@ def store_notices(
         for n in notices
     ]
     insert_new(session, Notification, rows)
-    mails = [
-        (n.key, n.user_id, titles[n.key], n.link, languages.get(n.user_id, SOURCE_LANGUAGE))
-        for n in notices
-        if n.mail
-    ]
+    mails = [(n.key, n.user_id, languages.get(n.user_id, SOURCE_LANGUAGE)) for n in notices if n.mail]
     queue_mails(session, now, mails)
 
 

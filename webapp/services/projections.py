@@ -95,7 +95,6 @@ def _new_task(instance: ProcessInstance, task: ReadyTask, now: datetime) -> Huma
         state="open",
         form=task.form,
         ui_form=task.ui_form,
-        instructions=task.instructions,
         due_at=deadline.due_at if deadline else None,
         due_rule=deadline.rule_text if deadline else None,
         deadline_kind=deadline_kind(task.due_in, task.due_rule, task.due_at_field) if deadline else None,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from webapp.domain.messages import N_
 from webapp.persistence.models import BreakGlass, HumanTask, Notification, Outbox
+from webapp.services.mail import NOTICE_PREFIX
 
 ERASED_REASON = N_("Vernietigd met de zaak.")
 
@@ -61,10 +62,10 @@ def purge_notifications(
     ).all()
     kept = tuple(f"task:{t}:" for t in keep_tasks)
     doomed = {row_id: key for row_id, key in rows if not key.startswith(kept)}
-    mail_keys = [f"mail:{key}" for key in doomed.values()]
+    mail_keys = [f"{NOTICE_PREFIX}{key}" for key in doomed.values()]
     mails = bulk(session, delete(Outbox).where(Outbox.key.in_(mail_keys))) if mail_keys else 0
     mails += sum(
-        bulk(session, delete(Outbox).where(Outbox.key.startswith(f"mail:{p}", autoescape=True)))
+        bulk(session, delete(Outbox).where(Outbox.key.startswith(f"{NOTICE_PREFIX}{p}", autoescape=True)))
         for p in prefixes
     )
     notes = bulk(session, delete(Notification).where(Notification.id.in_(doomed))) if doomed else 0

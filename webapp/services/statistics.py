@@ -80,6 +80,8 @@ def discard_since(session: Session, mark: int) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _apply_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint ends (the event fires for those too): the counts wait for the real commit
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return

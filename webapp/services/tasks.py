@@ -165,7 +165,8 @@ def open_task(ctx: ServiceContext, actor: Actor, task_id: int, origin: Origin | 
             )
         audit_task(session, ctx, actor, row, "task.read", Action.READ, origin)
         view = task_view(session, row.id, actor)
-        return TaskForm(view, row.instructions, schema, definition.form(row.ui_form), data)
+        instructions = ctx.runtime.instructions(definition, row.bpmn_id)
+        return TaskForm(view, instructions, schema, definition.form(row.ui_form), data)
 
 
 def _draft_of(row: HumanTask, actor: Actor) -> dict[str, Any] | None:

@@ -67,9 +67,7 @@ FIRE_PER_TRANSACTION = 25
 # The instance first, under its lock (the order a completion takes them in), then the job as it is now.
 _LOCK_INSTANCE_OF_JOB = (
     select(ProcessInstance)
-    .where(
-        ProcessInstance.id == select(Job.instance_id).where(Job.id == bindparam("job")).scalar_subquery()
-    )
+    .where(ProcessInstance.id == select(Job.instance_id).where(Job.id == bindparam("job")).scalar_subquery())
     .options(undefer(ProcessInstance.serialization))
     .with_for_update()
     .execution_options(populate_existing=True)
