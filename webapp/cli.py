@@ -215,6 +215,8 @@ def _run(ctx: ServiceContext, settings: Settings) -> int:
         serve(app, host=settings.host, port=settings.port, threads=8, ident="Ketenflow")
     finally:
         stop.set()
+        # Let the timer thread finish its round and give its connection back before main() closes the pool.
+        worker.join(timeout=30)
     return 0
 
 

@@ -72,7 +72,8 @@ def api(any_ctx: ServiceContext) -> Api:
 
 def audit_lines(ctx: ServiceContext, event: str) -> list[AuditEvent]:
     with ctx.db.read() as session:
-        lines = list(session.execute(select(AuditEvent).where(AuditEvent.event == event)).scalars())
+        query = select(AuditEvent).where(AuditEvent.event == event).order_by(AuditEvent.id)  # chain order
+        lines = list(session.execute(query).scalars())
         session.expunge_all()  # readable after the read transaction ends
         return lines
 
