@@ -261,8 +261,10 @@ BOMBS = [
 
 @pytest.mark.parametrize("script", BOMBS)
 def test_memory_bombs_are_stopped(script: str) -> None:
+    # A generous CPU budget: the size guards must stop each bomb, not the clock (one bomb takes about half of
+    # the default second, so a busy moment would otherwise let the time limit answer first).
     with pytest.raises(ScriptLimitExceeded, match=r"wordt te groot|het geheugen is op"):
-        execute(script)
+        execute(script, limits=Limits(seconds=30.0))
 
 
 @pytest.mark.parametrize(
